@@ -38,6 +38,8 @@ final class MilterSession implements Runnable {
     private Agreement agreement;
     private MacroStore macros = new MacroStore();
     private EventRunner events;
+    /** From MAIL to end of message, or until a verdict or an abort ends the message. */
+    private boolean messageOpen;
 
     MilterSession(Wire wire, SessionSettings settings, Consumer<MilterSession> onEnd) {
         this.wire = wire;
@@ -105,6 +107,10 @@ final class MilterSession implements Runnable {
     }
 
     private boolean handle(Command command) throws IOException {
+        if (agreement == null && !(command instanceof Command.Negotiate || command instanceof Command.Macros
+                || command instanceof Command.Quit)) {
+            throw new MilterProtocolException("expected option negotiation ('O') first, got " + command);
+        }
         switch (command) {
             case Command.Negotiate offer -> negotiate(offer);
             case Command.Macros m -> storeMacros(m);
@@ -118,7 +124,7 @@ final class MilterSession implements Runnable {
             }
             case Command.Abort a -> {
                 if (move(SessionState.ABORT, command)) {
-                    events.abort();
+                    abortMessage();
                 }
             }
             default -> event(command);
@@ -150,9 +156,6 @@ final class MilterSession implements Runnable {
     }
 
     private void event(Command command) throws IOException {
-        if (agreement == null) {
-            throw new MilterProtocolException("expected option negotiation ('O') first, got " + command);
-        }
         Stage stage = Stage.of(command);
         SessionState target = stateOf(stage);
         if (!move(target, command)) {
@@ -164,10 +167,13 @@ final class MilterSession implements Runnable {
                     this::send, peer());
         }
         clearLaterMacros(stage);
+        messageOpen |= stage == Stage.MAIL;
         Response.Decision sent = events.run(command, stage);
         if (endsTransaction(sent, stage)) {
             state = SessionState.HELO;
+            messageOpen = false;
         }
+        messageOpen &= stage != Stage.EOM;
     }
 
     private Milter createMilter(SessionContext context) {
@@ -184,19 +190,18 @@ final class MilterSession implements Runnable {
 
     /**
      * Moves to {@code target} as libmilter does: directly if allowed; otherwise the open message (if any) is
-     * aborted and the move is tried again from HELO; if that fails too the command is ignored.
+     * aborted and the move is tried again from HELO; if that fails too the command is ignored. Unlike libmilter,
+     * "open message" means a MAIL not yet ended, so a message interrupted by an unknown command is aborted too.
      */
     private boolean move(SessionState target, Command command) {
-        if (agreement != null && state.allows(target, agreement::passesOver)) {
+        if (state.allows(target, agreement::passesOver)) {
             state = target;
             return true;
         }
-        if (state.inTransaction() && events != null) {
-            events.abort();
-        }
+        abortMessage();
         SessionState from = state;
         state = SessionState.HELO;
-        if (agreement != null && state.allows(target, agreement::passesOver)) {
+        if (state.allows(target, agreement::passesOver)) {
             state = target;
             return true;
         }
@@ -244,14 +249,20 @@ final class MilterSession implements Runnable {
         };
     }
 
+    /** Tells the milter the open message is abandoned, if one is open. */
+    private void abortMessage() {
+        if (messageOpen) {
+            messageOpen = false;
+            events.abort();
+        }
+    }
+
     /** Aborts an open message and closes the milter instance, if there is one. */
     private void endInstance() {
         if (events == null) {
             return;
         }
-        if (state.inTransaction()) {
-            events.abort();
-        }
+        abortMessage();
         events.close();
         events = null;
     }

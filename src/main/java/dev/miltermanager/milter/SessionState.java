@@ -52,11 +52,6 @@ enum SessionState {
         QUIT_NEW_CONNECTION.next = EnumSet.of(CONNECT, UNKNOWN);
     }
 
-    /** Whether a mail transaction is open (from MAIL up to, not including, end of message). */
-    boolean inTransaction() {
-        return ordinal() >= MAIL.ordinal() && ordinal() < EOM.ordinal();
-    }
-
     /**
      * Whether {@code target} may follow this state, directly or by passing over following states whose events
      * the milter does not receive.

@@ -97,6 +97,25 @@ class StateMachineTest {
     }
 
     @Test
+    void aMessageInterruptedByAnUnknownCommandIsStillAbortedAtQuit() {
+        run(O, C, H, M, R, U, Q);
+        assertEquals(List.of("connect", "helo", "mail", "rcpt", "unknown", "abort", "close"), events());
+    }
+
+    @Test
+    void abortAfterAnUnknownCommandOutsideAMessageDoesNotReachTheMilter() {
+        run(O, C, H, U, A, M);
+        assertEquals(List.of("connect", "helo", "unknown", "mail", "abort", "close"), events());
+    }
+
+    @Test
+    void abortOrQuitNewConnectionBeforeNegotiationClosesTheConnection() {
+        assertTrue(run(A, O).writes().isEmpty());
+        assertTrue(run(K, O).writes().isEmpty());
+        assertTrue(run(new Command.Macros('C', Map.of("j", "x")), O).writes().size() == 1);
+    }
+
+    @Test
     void rejectAtMailEndsTheMessageAndTheFollowingAbortIsIgnored() {
         script.answer = e -> e.name().equals("mail") && e.args().getFirst().equals("<spam@example.org>")
                 ? Verdict.REJECT : Verdict.CONTINUE;
