@@ -10,6 +10,7 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
@@ -113,27 +114,26 @@ final class EventRunner {
             throws IOException {
         Response.Decision given = verdict == null ? failureVerdict : verdict;
         SmtpReply reply = context.takeReply();
-        switch (agreement.replyMode(stage)) {
+        return switch (agreement.replyMode(stage)) {
             case NONE -> {
                 dropped(stage, given, "the MTA expects no reply");
-                return Verdict.CONTINUE;
+                yield Verdict.CONTINUE;
             }
             case CONTINUE -> {
                 if (agreement.delivers(stage)) {
                     dropped(stage, given, "the milter declared no reply");
                 }
                 sender.send(List.of(ResponseCodec.encode(Verdict.CONTINUE)));
-                return Verdict.CONTINUE;
+                yield Verdict.CONTINUE;
             }
             case VERDICT -> {
                 Response.Decision sent = onWire(stage, given, reply);
                 List<ByteBuffer> frames = new ArrayList<>(changes);
                 frames.add(ResponseCodec.encode(sent));
                 sender.send(frames);
-                return sent;
+                yield sent;
             }
-            default -> throw new IllegalStateException("unknown reply mode");
-        }
+        };
     }
 
     /** The decision to send: SKIP only where it is allowed, a plain refusal replaced by a matching reply. */
@@ -176,6 +176,6 @@ final class EventRunner {
     }
 
     private static String describe(Response.Decision decision) {
-        return decision.getClass().getSimpleName().toUpperCase(java.util.Locale.ROOT);
+        return decision.getClass().getSimpleName().toUpperCase(Locale.ROOT);
     }
 }

@@ -205,7 +205,8 @@ final class MilterSession implements Runnable {
             state = target;
             return true;
         }
-        boolean awaitsReply = Stage.of(command) != null;
+        Stage stage = Stage.of(command);
+        boolean awaitsReply = stage != null && agreement.replyMode(stage) != Agreement.ReplyMode.NONE;
         LOG.log(awaitsReply ? Level.WARNING : Level.DEBUG, () -> "MTA " + peer() + " sent " + command + " in state "
                 + from + "; ignored as libmilter does" + (awaitsReply ? " (the MTA will wait for a reply)" : ""));
         return false;
