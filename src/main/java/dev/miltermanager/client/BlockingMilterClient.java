@@ -1,17 +1,14 @@
 package dev.miltermanager.client;
 
 import dev.miltermanager.protocol.Command;
-import dev.miltermanager.protocol.MilterProtocolException;
-import dev.miltermanager.protocol.Packet;
 import dev.miltermanager.protocol.ProtocolFlag;
 import dev.miltermanager.protocol.Response;
-import dev.miltermanager.protocol.ResponseCodec;
 import dev.miltermanager.protocol.Stage;
+import dev.miltermanager.transport.Connection;
+import dev.miltermanager.transport.ConnectionSpec;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.net.SocketAddress;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,10 +36,8 @@ final class BlockingMilterClient implements MilterClient {
         private static final long serialVersionUID = 1L;
     };
 
-    private Negotiated negotiated;
+    private volatile Negotiated negotiated;
     private boolean skippingBody;
-    /** Why a packet arriving now would be unsolicited: the last command sent took no reply. */
-    private String lastUnanswered = "the milter owed no reply";
 
     BlockingMilterClient(Link link, String milter, ClientOptions options) {
         this.milter = milter;
@@ -50,21 +45,22 @@ final class BlockingMilterClient implements MilterClient {
         this.exchange = new Exchange(link, milter, options);
     }
 
-    /**
-     * Opens a connection to {@code address} within the connect timeout.
-     *
-     * @param spec the address as configured, for messages
-     */
-    static MilterClient connect(SocketAddress address, String spec, ClientOptions options) {
-        String milter = options.name().map(name -> name + " (" + spec + ")").orElse(spec);
+    /** Opens a connection within the connect timeout; see {@link MilterClient#connect}. */
+    static MilterClient connect(ConnectionSpec spec, ClientOptions options) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(options, "options");
+        String milter = options.name().map(name -> name + " (" + spec + ")").orElse(spec.toString());
+        Connection connection;
         try {
-            return new BlockingMilterClient(ChannelLink.connect(address, options.connectTimeout()), milter, options);
-        } catch (ChannelLink.LinkTimeoutException e) {
+            connection = Connection.connect(spec, options.connectTimeout());
+        } catch (dev.miltermanager.transport.MilterTimeoutException e) {
             throw new MilterTimeoutException(milter, Phase.OPEN, MilterTimeoutException.Kind.CONNECT,
                     options.connectTimeout(), "could not connect");
         } catch (IOException e) {
             throw new MilterConnectException(milter, e);
         }
+        LOG.log(Level.DEBUG, () -> "connected to milter " + milter);
+        return new BlockingMilterClient(new ConnectionLink(connection), milter, options);
     }
 
     @Override
@@ -80,8 +76,8 @@ final class BlockingMilterClient implements MilterClient {
                 throw new IllegalStateException("milter " + milter + " is already negotiated");
             }
             exchange.send(Phase.NEGOTIATE, Frames.of(offer));
-            Response reply = decode(Phase.NEGOTIATE, exchange.receive(Phase.NEGOTIATE,
-                    MilterTimeoutException.Kind.READ, options.readTimeout(), "negotiation reply"));
+            Response reply = exchange.receiveResponse(Phase.NEGOTIATE, MilterTimeoutException.Kind.READ,
+                    options.readTimeout(), options.readTimeout(), "negotiation reply");
             try {
                 negotiated = NegotiationCheck.check(offer, reply);
             } catch (NegotiationException e) {
@@ -94,12 +90,7 @@ final class BlockingMilterClient implements MilterClient {
 
     @Override
     public Optional<Negotiated> negotiated() {
-        lock.lock();
-        try {
-            return Optional.ofNullable(negotiated);
-        } finally {
-            lock.unlock();
-        }
+        return Optional.ofNullable(negotiated); // volatile: readable while a call is blocked
     }
 
     @Override
@@ -187,35 +178,35 @@ final class BlockingMilterClient implements MilterClient {
             return CONTINUE;
         }
         Phase phase = Phase.of(stage);
-        checkNothingPending(phase);
+        exchange.checkNothingPending(phase);
         exchange.send(phase, Frames.withMacros(event, macros));
         if (!n.expectsReply(stage)) {
-            lastUnanswered = "the last command was " + stage + ", which the milter negotiated not to answer ("
-                    + stage.noReplyFlag() + ")";
+            exchange.noReplyOwed("the last command was " + stage + ", which the milter negotiated not to answer ("
+                    + stage.noReplyFlag() + ")");
             return CONTINUE;
         }
-        return awaitDecision(stage);
+        return exchange.awaitDecision(stage);
     }
 
     private Response.Decision sendBody(ByteBuffer body) {
         Negotiated n = requireNegotiated();
-        if (skippingBody || !n.isSent(Stage.BODY)) {
+        if (skippingBody || !n.isSent(Stage.BODY) || !body.hasRemaining()) {
             return CONTINUE;
         }
-        checkNothingPending(Phase.BODY);
+        exchange.checkNothingPending(Phase.BODY);
         List<ByteBuffer> chunks = Frames.bodyChunks(body);
         if (!n.expectsReply(Stage.BODY)) {
             for (int from = 0; from < chunks.size(); from += Frames.CHUNKS_PER_WRITE) {
                 List<ByteBuffer> batch = chunks.subList(from, Math.min(chunks.size(), from + Frames.CHUNKS_PER_WRITE));
                 exchange.send(Phase.BODY, batch.toArray(ByteBuffer[]::new));
             }
-            lastUnanswered = "the last command was BODY, which the milter negotiated not to answer ("
-                    + ProtocolFlag.NR_BODY + ")";
+            exchange.noReplyOwed("the last command was BODY, which the milter negotiated not to answer ("
+                    + ProtocolFlag.NR_BODY + ")");
             return CONTINUE;
         }
         for (ByteBuffer chunk : chunks) {
             exchange.send(Phase.BODY, chunk);
-            Response.Decision decision = awaitDecision(Stage.BODY);
+            Response.Decision decision = exchange.awaitDecision(Stage.BODY);
             if (decision instanceof Response.Skip) {
                 skippingBody = true;
                 return decision;
@@ -227,53 +218,15 @@ final class BlockingMilterClient implements MilterClient {
         return CONTINUE;
     }
 
-    /** Reads the reply to an event; progress restarts the read timeout. */
-    private Response.Decision awaitDecision(Stage stage) {
-        Phase phase = Phase.of(stage);
-        while (true) {
-            Response response = decode(phase, exchange.receive(phase, MilterTimeoutException.Kind.READ,
-                    options.readTimeout(), "reply to " + stage));
-            if (response instanceof Response.Progress) {
-                continue;
-            }
-            try {
-                return ReplyRules.eventDecision(stage, response);
-            } catch (MilterProtocolException e) {
-                throw exchange.violation(phase, e);
-            }
-        }
-    }
-
     private void sendUnanswered(Phase phase, Command command) {
         requireNegotiated();
-        checkNothingPending(phase);
+        exchange.checkNothingPending(phase);
         exchange.send(phase, Frames.of(command));
         skippingBody = false;
-        lastUnanswered = "the last command was " + phase.label() + ", which takes no reply";
+        exchange.noReplyOwed("the last command was " + phase.label() + ", which takes no reply");
     }
 
-    // --- shared with EndOfMessageExchange -------------------------------------------------------------------
-
-    /** Fails if the milter sent something no command asked for (a reply after NR_*, ABORT or K). */
-    void checkNothingPending(Phase phase) {
-        if (!exchange.hasPendingInput()) {
-            return;
-        }
-        Packet packet = exchange.receive(phase, MilterTimeoutException.Kind.READ, options.readTimeout(),
-                "rest of an unsolicited packet");
-        throw exchange.violation(phase, new MilterProtocolException("milter sent packet "
-                + Packet.describeCode(packet.code()) + " although no reply was due (" + lastUnanswered + ")"));
-    }
-
-    Response decode(Phase phase, Packet packet) {
-        try {
-            Response response = ResponseCodec.decode(packet);
-            LOG.log(Level.TRACE, () -> "milter " + milter + ", " + phase.label() + ": received " + response);
-            return response;
-        } catch (MilterProtocolException e) {
-            throw exchange.violation(phase, e);
-        }
-    }
+    // --- used by EndOfMessageExchange -----------------------------------------------------------------------
 
     /** Closes the client because of a failure outside the exchange, such as a listener that threw. */
     void closeAfter(Throwable cause) {

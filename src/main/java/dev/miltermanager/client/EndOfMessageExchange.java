@@ -30,7 +30,7 @@ final class EndOfMessageExchange {
     }
 
     EndOfMessageResult run(Map<String, String> macros, Consumer<? super Response> listener) {
-        client.checkNothingPending(Phase.EOM);
+        exchange.checkNothingPending(Phase.EOM);
         exchange.send(Phase.EOM, Frames.withMacros(new Command.EndOfMessage(), macros));
         long timeoutNanos = options.endOfMessageTimeout().toNanos();
         long deadline = System.nanoTime() + timeoutNanos;
@@ -38,9 +38,8 @@ final class EndOfMessageExchange {
         int progress = 0;
         while (true) {
             long left = Math.max(1, deadline - System.nanoTime());
-            Response response = client.decode(Phase.EOM, exchange.receive(Phase.EOM,
-                    MilterTimeoutException.Kind.END_OF_MESSAGE, Duration.ofNanos(left),
-                    options.endOfMessageTimeout(), "end-of-message verdict"));
+            Response response = exchange.receiveResponse(Phase.EOM, MilterTimeoutException.Kind.END_OF_MESSAGE,
+                    Duration.ofNanos(left), options.endOfMessageTimeout(), "end-of-message verdict");
             switch (response) {
                 case Response.Progress p -> {
                     progress++;

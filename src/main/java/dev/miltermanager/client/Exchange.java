@@ -3,24 +3,32 @@ package dev.miltermanager.client;
 import dev.miltermanager.protocol.MilterProtocolException;
 import dev.miltermanager.protocol.Packet;
 import dev.miltermanager.protocol.PacketReader;
+import dev.miltermanager.protocol.Response;
+import dev.miltermanager.protocol.ResponseCodec;
+import dev.miltermanager.protocol.Stage;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
  * Packets in and out of one link, each step under its deadline, with every failure turned into the
- * {@link MilterClientException} that names its cause. This is the client's one catch ladder for I/O; protocol rules
- * live in the caller. Not thread-safe, except {@link #closeLocally()}.
+ * {@link MilterClientException} that names its cause: the client's one catch ladder for I/O. Also decodes replies and
+ * applies the rules for event replies ({@link ReplyRules}). Not thread-safe, except {@link #closeLocally()}.
  */
 final class Exchange {
+    private static final System.Logger LOG = System.getLogger(MilterClient.class.getName());
+
     private final Link link;
     private final String milter;
     private final ClientOptions options;
     private final PacketReader reader;
     private volatile boolean closedLocally;
+    /** Why a packet arriving now would be unsolicited, for the message. */
+    private String noReplyOwed = "no command was sent yet";
 
     Exchange(Link link, String milter, ClientOptions options) {
         this.link = link;
@@ -87,8 +95,57 @@ final class Exchange {
         return packet;
     }
 
+    /** {@link #receive} and decode. */
+    Response receiveResponse(Phase phase, MilterTimeoutException.Kind kind, Duration left, Duration timeout,
+            String awaiting) {
+        Packet packet = receive(phase, kind, left, timeout, awaiting);
+        try {
+            Response response = ResponseCodec.decode(packet);
+            LOG.log(Level.TRACE, () -> "milter " + milter + ", " + phase.label() + ": received " + response);
+            return response;
+        } catch (MilterProtocolException e) {
+            throw violation(phase, e);
+        }
+    }
+
+    /** Reads the verdict on an event; progress restarts the read timeout. */
+    Response.Decision awaitDecision(Stage stage) {
+        Phase phase = Phase.of(stage);
+        while (true) {
+            Response response = receiveResponse(phase, MilterTimeoutException.Kind.READ, options.readTimeout(),
+                    options.readTimeout(), "reply to " + stage);
+            if (response instanceof Response.Progress) {
+                continue;
+            }
+            try {
+                return ReplyRules.eventDecision(stage, response);
+            } catch (MilterProtocolException e) {
+                throw violation(phase, e);
+            }
+        }
+    }
+
+    /** Records that the last command sent takes no reply, and why, for {@link #checkNothingPending}. */
+    void noReplyOwed(String why) {
+        noReplyOwed = why;
+    }
+
+    /**
+     * Fails if the milter sent something no command asked for (a reply after an {@code NR_*} event, ABORT or K).
+     * Called before each command is sent.
+     */
+    void checkNothingPending(Phase phase) {
+        if (!hasPendingInput()) {
+            return;
+        }
+        Packet packet = receive(phase, MilterTimeoutException.Kind.READ, options.readTimeout(),
+                "rest of an unsolicited packet");
+        throw violation(phase, new MilterProtocolException("milter sent packet "
+                + Packet.describeCode(packet.code()) + " although no reply was due (" + noReplyOwed + ")"));
+    }
+
     /** Whether received bytes are waiting to be read. */
-    boolean hasPendingInput() {
+    private boolean hasPendingInput() {
         try {
             return link.input().available() > 0;
         } catch (IOException e) {

@@ -30,16 +30,16 @@ final class Frames {
         return new ByteBuffer[] {CommandCodec.encode(command)};
     }
 
-    /** {@code B} packets of at most {@link PacketLimits#CHUNK_BYTES} each over {@code body}; one empty body gives one. */
+    /** {@code B} packets of at most {@link PacketLimits#CHUNK_BYTES} bytes each over {@code body}, which is not empty. */
     static List<ByteBuffer> bodyChunks(ByteBuffer body) {
         ByteBuffer rest = body.slice();
         List<ByteBuffer> frames = new ArrayList<>(rest.remaining() / PacketLimits.CHUNK_BYTES + 1);
-        do {
+        while (rest.hasRemaining()) {
             int size = Math.min(rest.remaining(), PacketLimits.CHUNK_BYTES);
             ByteBuffer chunk = rest.slice(rest.position(), size);
             rest.position(rest.position() + size);
             frames.add(CommandCodec.encode(new Command.Body(chunk)));
-        } while (rest.hasRemaining());
+        }
         return frames;
     }
 }

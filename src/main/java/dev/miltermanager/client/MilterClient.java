@@ -2,6 +2,7 @@ package dev.miltermanager.client;
 
 import dev.miltermanager.protocol.Command;
 import dev.miltermanager.protocol.Response;
+import dev.miltermanager.transport.ConnectionSpec;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.Optional;
@@ -69,6 +70,17 @@ import java.util.function.Consumer;
  */
 public interface MilterClient extends AutoCloseable {
 
+    /**
+     * Opens a connection to the milter at {@code spec} within {@link ClientOptions#connectTimeout()} (TCP
+     * connections get {@code TCP_NODELAY}). The session is not negotiated yet: call {@link #negotiate} next.
+     *
+     * @throws MilterConnectException if the connection is refused, the socket file is missing or the host unknown
+     * @throws MilterTimeoutException if connecting takes longer than the connect timeout
+     */
+    static MilterClient connect(ConnectionSpec spec, ClientOptions options) {
+        return BlockingMilterClient.connect(spec, options);
+    }
+
     /** The milter as logs and exception messages name it: the configured name and the spec, or the spec. */
     String name();
 
@@ -113,7 +125,7 @@ public interface MilterClient extends AutoCloseable {
      * Sends a piece of the body as chunks of at most 65535 bytes. When the milter answers body chunks, each is sent
      * after the verdict on the previous one, and the first verdict other than continue is returned at once (the
      * rest of the piece is not sent); when it does not ({@code NR_BODY}), the chunks leave in writes of up to
-     * 1 MiB. The buffer's position is left unchanged.
+     * 1 MiB. An empty piece sends nothing. The buffer's position is left unchanged.
      *
      * @return the first verdict other than continue, or continue
      * @throws IllegalStateException before negotiation

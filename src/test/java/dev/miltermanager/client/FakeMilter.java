@@ -1,7 +1,6 @@
 package dev.miltermanager.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.miltermanager.protocol.Command;
@@ -13,7 +12,6 @@ import dev.miltermanager.protocol.ResponseCodec;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -58,6 +56,8 @@ final class FakeMilter implements AutoCloseable {
     private final List<Packet> received = new CopyOnWriteArrayList<>();
     private volatile SocketChannel channel;
     private volatile Throwable failure;
+    private volatile boolean awaited;
+    private volatile boolean closing;
 
     private FakeMilter(ServerSocketChannel server, String spec, Script script) {
         this.server = server;
@@ -106,6 +106,7 @@ final class FakeMilter implements AutoCloseable {
         if (!thread.join(Duration.ofSeconds(10))) {
             fail("the fake milter's script did not finish");
         }
+        awaited = true;
         if (failure instanceof Exception e) {
             throw e;
         }
@@ -114,8 +115,15 @@ final class FakeMilter implements AutoCloseable {
         }
     }
 
+    /** Stops the fake; a script that failed and was not awaited fails the test here. */
     @Override
     public void close() throws IOException {
+        closing = true; // a stalled script stops; one reading to the end gets there, since the client closes first
+        try {
+            thread.join(Duration.ofSeconds(1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         server.close();
         SocketChannel c = channel;
         if (c != null) {
@@ -125,6 +133,9 @@ final class FakeMilter implements AutoCloseable {
             thread.join(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (failure != null && !awaited) {
+            throw new AssertionError("the fake milter's script failed", failure);
         }
     }
 
@@ -219,7 +230,7 @@ final class FakeMilter implements AutoCloseable {
 
         /** Keeps the connection open without reading until the client closes it or the fake is closed. */
         void stall() throws InterruptedException {
-            while (channel.isOpen() && server.isOpen()) {
+            while (channel.isOpen() && !closing) {
                 TimeUnit.MILLISECONDS.sleep(20);
             }
         }
@@ -237,13 +248,5 @@ final class FakeMilter implements AutoCloseable {
             }
             return packets;
         }
-
-        void assertOpen() {
-            assertTrue(channel.isOpen());
-        }
-    }
-
-    static UncheckedIOException unchecked(IOException e) {
-        return new UncheckedIOException(e);
     }
 }

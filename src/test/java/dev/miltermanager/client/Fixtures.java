@@ -22,9 +22,9 @@ final class Fixtures {
     private Fixtures() {
     }
 
-    /** Bytes from commented hex such as {@code "00:00:00:01:41"}. */
+    /** Bytes from hex such as {@code "00:00:00:01:41"}; a space separates like a colon. */
     static byte[] hex(String hex) {
-        return HEX.parseHex(hex.replaceAll("\\s+", ""));
+        return HEX.parseHex(hex.trim().replaceAll("\\s+", ":"));
     }
 
     /** A negotiation reply asking for these protocol flags, every action. */

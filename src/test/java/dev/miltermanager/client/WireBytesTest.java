@@ -118,6 +118,21 @@ class WireBytesTest {
         }
     }
 
+    @Test
+    void anEmptyBodyPieceSendsNothing() throws Exception {
+        try (FakeMilter milter = FakeMilter.tcp(peer -> {
+            peer.negotiate(Fixtures.EVERYTHING);
+            peer.expect('E');
+            peer.reply(CONTINUE);
+        }); MilterClient client = milter.connect(OPTIONS)) {
+            client.negotiate(OFFER);
+            assertEquals(CONTINUE, client.body(ByteBuffer.allocate(0)));
+            assertEquals(CONTINUE, client.send(Command.Body.of(new byte[0])));
+            client.endOfMessage();
+            milter.awaitScript();
+        }
+    }
+
     private static List<byte[]> frames(List<Packet> packets) {
         List<byte[]> frames = new ArrayList<>();
         for (Packet p : packets) {
