@@ -198,6 +198,7 @@ class FailureTest {
     }
 
     @Test
+    @SuppressWarnings("try") // closing explicitly is what the test is about
     void closeFromAnotherThreadUnblocksAWaitingCall() throws Exception {
         try (FakeMilter milter = FakeMilter.tcp(peer -> {
             peer.negotiate(Fixtures.EVERYTHING);
@@ -221,6 +222,7 @@ class FailureTest {
     }
 
     @Test
+    @SuppressWarnings("try") // closing explicitly is what the test is about
     void everyCallAfterAFailureFailsFastWithTheOriginalCause() throws Exception {
         try (FakeMilter milter = FakeMilter.tcp(peer -> {
             peer.negotiate(Fixtures.EVERYTHING);

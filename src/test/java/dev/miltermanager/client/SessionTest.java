@@ -109,6 +109,7 @@ class SessionTest {
     }
 
     @Test
+    @SuppressWarnings("try") // closing explicitly is what the test is about
     void closeIsIdempotentAndQuitAfterCloseDoesNothing() throws Exception {
         try (FakeMilter milter = FakeMilter.tcp(peer -> {
             peer.negotiate(Fixtures.EVERYTHING);
