@@ -39,6 +39,10 @@ public sealed interface Command {
      */
     record Macros(char commandCode, Map<String, String> macros) implements Command {
         public Macros {
+            if (commandCode > 0xFF) {
+                throw new IllegalArgumentException("macro command code must be one byte: "
+                        + Packet.describeCode(commandCode));
+            }
             macros = Collections.unmodifiableMap(new LinkedHashMap<>(macros));
         }
 

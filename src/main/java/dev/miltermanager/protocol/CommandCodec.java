@@ -2,7 +2,6 @@ package dev.miltermanager.protocol;
 
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /** Encodes and decodes MTA-to-milter {@link Command}s. Stateless and thread-safe. */
@@ -52,20 +51,8 @@ public final class CommandCodec {
             case 'D' -> decodeMacros(in);
             case 'C' -> decodeConnect(in);
             case 'H' -> new Command.Helo(in.string("HELO name"));
-            case 'M' -> {
-                List<String> argv = in.strings("sender");
-                if (argv.isEmpty()) {
-                    throw in.malformed("missing sender");
-                }
-                yield new Command.MailFrom(argv.getFirst(), argv.subList(1, argv.size()));
-            }
-            case 'R' -> {
-                List<String> argv = in.strings("recipient");
-                if (argv.isEmpty()) {
-                    throw in.malformed("missing recipient");
-                }
-                yield new Command.Recipient(argv.getFirst(), argv.subList(1, argv.size()));
-            }
+            case 'M' -> new Command.MailFrom(in.string("sender"), in.strings("ESMTP argument"));
+            case 'R' -> new Command.Recipient(in.string("recipient"), in.strings("ESMTP argument"));
             case 'T' -> new Command.Data();
             case 'L' -> new Command.Header(in.string("header name"), in.string("header value"));
             case 'N' -> new Command.EndOfHeaders();
@@ -77,6 +64,7 @@ public final class CommandCodec {
             case 'K' -> new Command.QuitNewConnection();
             default -> throw new UnknownPacketException(packet.code(), FAMILY);
         };
+        // libmilter reads the three words of 'O' and ignores what follows; so do we.
         if (packet.code() != 'O') {
             in.end();
         }

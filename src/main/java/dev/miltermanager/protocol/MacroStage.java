@@ -38,7 +38,8 @@ public enum MacroStage {
                 return s;
             }
         }
-        throw new MalformedPacketException("unknown macro stage " + value + " (expected 0..6)");
+        throw new MalformedPacketException("unknown macro stage " + Integer.toUnsignedString(value)
+                + " (expected 0..6)");
     }
 
     /** The stage whose macros travel with the command {@code code}, or {@code null} if that command has none. */

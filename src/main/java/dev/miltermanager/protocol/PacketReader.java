@@ -66,7 +66,7 @@ public final class PacketReader {
         if (dataBytes > maxDataBytes) {
             throw new PacketTooLargeException(dataBytes, maxDataBytes);
         }
-        readFully(header, Packet.LENGTH_BYTES, 1, "packet code");
+        readFully(header, Packet.LENGTH_BYTES, 1, "code byte");
         char code = (char) (header[Packet.LENGTH_BYTES] & 0xFF);
         return Packet.of(code, readData((int) dataBytes, code));
     }

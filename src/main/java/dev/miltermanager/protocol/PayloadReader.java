@@ -6,22 +6,19 @@ import java.util.List;
 
 /** Reads the fields of one packet's data; every shortfall is a {@link MalformedPacketException} naming the field. */
 final class PayloadReader {
-    private final byte[] data;
+    private final ByteBuffer data;
     private final int end;
     private final String packet;
     private int position;
 
+    /**
+     * Reads through a view of the packet's data rather than a copy: a packet's buffer is read-only, so it offers no
+     * array, and copying it would double the cost of every body chunk.
+     */
     PayloadReader(Packet packet, String what) {
-        ByteBuffer payload = packet.payload();
-        if (payload.hasArray()) {
-            this.data = payload.array();
-            this.position = payload.arrayOffset() + payload.position();
-        } else {
-            this.data = new byte[payload.remaining()];
-            payload.get(this.data);
-            this.position = 0;
-        }
-        this.end = position + packet.size();
+        this.data = packet.payload();
+        this.position = data.position();
+        this.end = data.limit();
         this.packet = what + " " + Packet.describeCode(packet.code());
     }
 
@@ -35,29 +32,30 @@ final class PayloadReader {
 
     int u32(String field) {
         need(4, field);
-        int value = ((data[position] & 0xFF) << 24) | ((data[position + 1] & 0xFF) << 16)
-                | ((data[position + 2] & 0xFF) << 8) | (data[position + 3] & 0xFF);
+        int value = data.getInt(position);
         position += 4;
         return value;
     }
 
     int u16(String field) {
         need(2, field);
-        int value = ((data[position] & 0xFF) << 8) | (data[position + 1] & 0xFF);
+        int value = data.getShort(position) & 0xFFFF;
         position += 2;
         return value;
     }
 
     char u8(String field) {
         need(1, field);
-        return (char) (data[position++] & 0xFF);
+        return (char) (data.get(position++) & 0xFF);
     }
 
     /** A NUL-terminated string. */
     String string(String field) {
         for (int i = position; i < end; i++) {
-            if (data[i] == 0) {
-                String value = WireText.decode(data, position, i - position);
+            if (data.get(i) == 0) {
+                byte[] bytes = new byte[i - position];
+                data.get(position, bytes);
+                String value = WireText.decode(bytes, 0, bytes.length);
                 position = i + 1;
                 return value;
             }
@@ -76,7 +74,7 @@ final class PayloadReader {
 
     /** The rest of the data, not copied. */
     ByteBuffer rest() {
-        ByteBuffer rest = ByteBuffer.wrap(data, position, end - position).slice();
+        ByteBuffer rest = data.slice(position, end - position);
         position = end;
         return rest;
     }

@@ -100,6 +100,9 @@ public record SmtpReply(int code, String enhancedCode, List<String> lines) {
      * @throws InvalidReplyException with the reason when the text is not a valid reply
      */
     public static SmtpReply parse(String wire) {
+        if (wire.endsWith("\r\n")) {
+            throw new InvalidReplyException("reply must not end with CRLF: the last line has none");
+        }
         String[] rawLines = wire.split("\r\n", -1);
         int code = -1;
         String enhanced = null;

@@ -3,6 +3,7 @@ package dev.miltermanager.transport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.util.Objects;
 
@@ -17,10 +18,13 @@ final class ChannelInputStream extends InputStream {
     private final SocketChannel channel;
     /** Between position and limit: received bytes not yet handed out. */
     private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES).flip();
+    /** Only for {@link #available()}: the JDK's stream over a socket channel asks the socket how much is waiting. */
+    private final InputStream socketBacklog;
 
     ChannelInputStream(ChannelConnection owner, SocketChannel channel) {
         this.owner = owner;
         this.channel = channel;
+        this.socketBacklog = Channels.newInputStream(channel);
     }
 
     @Override
@@ -50,9 +54,21 @@ final class ChannelInputStream extends InputStream {
         return n;
     }
 
+    /**
+     * The bytes readable without blocking: those buffered plus those already received by the socket. A client
+     * uses it to notice a packet the peer sent although nothing asked for it.
+     */
     @Override
     public int available() {
-        return buffer.remaining();
+        int waiting = 0;
+        if (channel.isOpen()) {
+            try {
+                waiting = socketBacklog.available();
+            } catch (IOException e) {
+                waiting = 0; // the next read reports the problem
+            }
+        }
+        return (int) Math.min(Integer.MAX_VALUE, (long) buffer.remaining() + waiting);
     }
 
     @Override

@@ -1,0 +1,192 @@
+package dev.miltermanager.client;
+
+import dev.miltermanager.protocol.MilterProtocolException;
+import dev.miltermanager.protocol.Packet;
+import dev.miltermanager.protocol.PacketReader;
+import dev.miltermanager.protocol.Response;
+import dev.miltermanager.protocol.ResponseCodec;
+import dev.miltermanager.protocol.Stage;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * Packets in and out of one link, each step under its deadline, with every failure turned into the
+ * {@link MilterClientException} that names its cause: the client's one catch ladder for I/O. Also decodes replies and
+ * applies the rules for event replies ({@link ReplyRules}). Not thread-safe, except {@link #closeLocally()}.
+ */
+final class Exchange {
+    private static final System.Logger LOG = System.getLogger(MilterClient.class.getName());
+
+    private final Link link;
+    private final String milter;
+    private final ClientOptions options;
+    private final PacketReader reader;
+    private volatile boolean closedLocally;
+    /** Why a packet arriving now would be unsolicited, for the message. */
+    private String noReplyOwed = "no command was sent yet";
+
+    Exchange(Link link, String milter, ClientOptions options) {
+        this.link = link;
+        this.milter = milter;
+        this.options = options;
+        this.reader = new PacketReader(link.input(), options.maxReplyDataBytes());
+    }
+
+    /** Writes the frames in one call under the write timeout. */
+    void send(Phase phase, ByteBuffer... frames) {
+        Link.Guard guard = link.arm(options.writeTimeout());
+        String what = "could not write " + phase.label();
+        try {
+            link.write(frames);
+        } catch (IOException | UncheckedIOException e) {
+            throw failure(guard, phase, MilterTimeoutException.Kind.WRITE, options.writeTimeout(), what,
+                    () -> new MilterIoException(milter, phase, what, ioCause(e)));
+        } finally {
+            guard.close();
+        }
+        if (guard.expired()) {
+            throw timeout(phase, MilterTimeoutException.Kind.WRITE, options.writeTimeout(), what);
+        }
+    }
+
+    /**
+     * Reads one packet within {@code timeout}.
+     *
+     * @param awaiting what the packet should be, for messages ("reply to RCPT")
+     */
+    Packet receive(Phase phase, MilterTimeoutException.Kind kind, Duration timeout, String awaiting) {
+        return receive(phase, kind, timeout, timeout, awaiting);
+    }
+
+    /**
+     * Reads one packet within {@code left}, reporting {@code timeout} if it passes (for a timeout that started
+     * before this read).
+     */
+    Packet receive(Phase phase, MilterTimeoutException.Kind kind, Duration left, Duration timeout, String awaiting) {
+        Link.Guard guard = link.arm(left);
+        String late = "no " + awaiting;
+        Packet packet;
+        try {
+            packet = reader.read();
+        } catch (MilterProtocolException e) {
+            throw failure(guard, phase, kind, timeout, late, () -> violation(phase, e));
+        } catch (EOFException e) {
+            throw failure(guard, phase, kind, timeout, late, () -> new MilterClosedByPeerException(milter, phase,
+                    "milter closed the connection inside a packet, expected " + awaiting + " ("
+                    + Texts.describe(e) + ")"));
+        } catch (IOException | UncheckedIOException e) {
+            throw failure(guard, phase, kind, timeout, late,
+                    () -> new MilterIoException(milter, phase, "reading " + awaiting + " failed", ioCause(e)));
+        } finally {
+            guard.close();
+        }
+        if (guard.expired()) {
+            throw timeout(phase, kind, timeout, late);
+        }
+        if (packet == null) {
+            throw failure(guard, phase, kind, timeout, late, () -> new MilterClosedByPeerException(milter, phase,
+                    "milter closed the connection, expected " + awaiting));
+        }
+        return packet;
+    }
+
+    /** {@link #receive} and decode. */
+    Response receiveResponse(Phase phase, MilterTimeoutException.Kind kind, Duration left, Duration timeout,
+            String awaiting) {
+        Packet packet = receive(phase, kind, left, timeout, awaiting);
+        try {
+            Response response = ResponseCodec.decode(packet);
+            LOG.log(Level.TRACE, () -> "milter " + milter + ", " + phase.label() + ": received " + response);
+            return response;
+        } catch (MilterProtocolException e) {
+            throw violation(phase, e);
+        }
+    }
+
+    /** Reads the verdict on an event; progress restarts the read timeout. */
+    Response.Decision awaitDecision(Stage stage) {
+        Phase phase = Phase.of(stage);
+        while (true) {
+            Response response = receiveResponse(phase, MilterTimeoutException.Kind.READ, options.readTimeout(),
+                    options.readTimeout(), "reply to " + stage);
+            if (response instanceof Response.Progress) {
+                continue;
+            }
+            try {
+                return ReplyRules.eventDecision(stage, response);
+            } catch (MilterProtocolException e) {
+                throw violation(phase, e);
+            }
+        }
+    }
+
+    /** Records that the last command sent takes no reply, and why, for {@link #checkNothingPending}. */
+    void noReplyOwed(String why) {
+        noReplyOwed = why;
+    }
+
+    /**
+     * Fails if the milter sent something no command asked for (a reply after an {@code NR_*} event, ABORT or K).
+     * Called before each command is sent.
+     */
+    void checkNothingPending(Phase phase) {
+        if (!hasPendingInput()) {
+            return;
+        }
+        Packet packet = receive(phase, MilterTimeoutException.Kind.READ, options.readTimeout(),
+                "rest of an unsolicited packet");
+        throw violation(phase, new MilterProtocolException("milter sent packet "
+                + Packet.describeCode(packet.code()) + " although no reply was due (" + noReplyOwed + ")"));
+    }
+
+    /** Whether received bytes are waiting to be read. */
+    private boolean hasPendingInput() {
+        try {
+            return link.input().available() > 0;
+        } catch (IOException e) {
+            return false; // the next read reports the problem
+        }
+    }
+
+    /** Closes the link because the client was closed (not because of a failure). */
+    void closeLocally() {
+        closedLocally = true;
+        link.close();
+    }
+
+    /** Closes the link after a failure. */
+    void close() {
+        link.close();
+    }
+
+    /** A failure wrapping a protocol error found by the caller. */
+    MilterProtocolViolationException violation(Phase phase, MilterProtocolException e) {
+        return new MilterProtocolViolationException(milter, phase, e);
+    }
+
+    /** The failure to report: a local close or a passed deadline explain any error; otherwise {@code other}. */
+    private MilterClientException failure(Link.Guard guard, Phase phase, MilterTimeoutException.Kind kind,
+            Duration timeout, String timeoutWhat, Supplier<MilterClientException> other) {
+        if (closedLocally) {
+            return new MilterClientClosedException(milter, phase, "client closed while busy", null);
+        }
+        if (guard.expired()) {
+            return timeout(phase, kind, timeout, timeoutWhat);
+        }
+        return other.get();
+    }
+
+    private MilterTimeoutException timeout(Phase phase, MilterTimeoutException.Kind kind, Duration timeout,
+            String what) {
+        return new MilterTimeoutException(milter, phase, kind, timeout, what);
+    }
+
+    private static IOException ioCause(Exception e) {
+        return e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+    }
+}
