@@ -1,0 +1,161 @@
+package dev.miltermanager.manager;
+
+import dev.miltermanager.client.ClientOptions;
+import dev.miltermanager.policy.ApplicabilityPolicy;
+import dev.miltermanager.protocol.Status;
+import dev.miltermanager.transport.ConnectionSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One child milter of the manager, with the C milter manager's per-milter items and defaults: enabled, fallback
+ * status (accept), evaluation mode (off), and the four timeouts (connection 297 s, writing 7 s, reading 7 s,
+ * end of message 297 s: 3 s less than the MTAs' own, so the manager gives up first). Immutable.
+ *
+ * @param name unique among the children; used in logs and statistics
+ * @param connectionSpec where the child listens
+ * @param description free text, may be empty
+ * @param enabled a disabled child is never connected
+ * @param fallbackStatus what the child's answer counts as when it fails (timeout, I/O error, protocol violation,
+ *     close without reply); it is then dropped for the session
+ * @param evaluationMode the child runs and is counted, but its reject/tempfail/discard count as accept and its
+ *     edits are dropped
+ * @param conditions the policies that decide whether the child is applied; all must allow it
+ */
+public record ChildConfig(String name, ConnectionSpec connectionSpec, String description, boolean enabled,
+        Status fallbackStatus, boolean evaluationMode, Duration connectionTimeout, Duration writingTimeout,
+        Duration readingTimeout, Duration endOfMessageTimeout, List<ApplicabilityPolicy> conditions) {
+
+    public static final Status DEFAULT_FALLBACK_STATUS = Status.ACCEPT;
+    public static final Duration DEFAULT_CONNECTION_TIMEOUT = ClientOptions.DEFAULT_CONNECT_TIMEOUT;
+    public static final Duration DEFAULT_WRITING_TIMEOUT = ClientOptions.DEFAULT_WRITE_TIMEOUT;
+    public static final Duration DEFAULT_READING_TIMEOUT = ClientOptions.DEFAULT_READ_TIMEOUT;
+    public static final Duration DEFAULT_END_OF_MESSAGE_TIMEOUT = ClientOptions.DEFAULT_END_OF_MESSAGE_TIMEOUT;
+
+    public ChildConfig {
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("a child milter needs a name");
+        }
+        Objects.requireNonNull(connectionSpec, "connectionSpec of milter " + name);
+        description = description == null ? "" : description;
+        Objects.requireNonNull(fallbackStatus, "fallbackStatus");
+        if (!(fallbackStatus == Status.ACCEPT || fallbackStatus.isFinal())) {
+            throw new IllegalArgumentException("fallback status of milter " + name
+                    + " must be accept, temporary-failure, reject or discard, not " + fallbackStatus.configName());
+        }
+        for (Duration d : List.of(connectionTimeout, writingTimeout, readingTimeout, endOfMessageTimeout)) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("timeouts of milter " + name + " must be positive: " + d);
+            }
+        }
+        conditions = List.copyOf(conditions);
+    }
+
+    /** A child with every default. */
+    public static ChildConfig of(String name, ConnectionSpec spec) {
+        return builder(name, spec).build();
+    }
+
+    public static Builder builder(String name, ConnectionSpec spec) {
+        return new Builder(name, spec);
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder(name, connectionSpec).description(description).enabled(enabled)
+                .fallbackStatus(fallbackStatus).evaluationMode(evaluationMode).connectionTimeout(connectionTimeout)
+                .writingTimeout(writingTimeout).readingTimeout(readingTimeout).endOfMessageTimeout(endOfMessageTimeout);
+        conditions.forEach(b::addCondition);
+        return b;
+    }
+
+    /** The client options these settings give. */
+    public ClientOptions clientOptions() {
+        return ClientOptions.builder().name(name).connectTimeout(connectionTimeout).writeTimeout(writingTimeout)
+                .readTimeout(readingTimeout).endOfMessageTimeout(endOfMessageTimeout).build();
+    }
+
+    /** The single policy of all conditions, or {@code Optional.empty()} when there is none. */
+    Optional<ApplicabilityPolicy> policy() {
+        return conditions.stream().reduce(ApplicabilityPolicy::and);
+    }
+
+    /** Builds a {@link ChildConfig}; every field starts at its default. Not thread-safe. */
+    public static final class Builder {
+        private final String name;
+        private final ConnectionSpec spec;
+        private String description = "";
+        private boolean enabled = true;
+        private Status fallbackStatus = DEFAULT_FALLBACK_STATUS;
+        private boolean evaluationMode;
+        private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
+        private Duration writingTimeout = DEFAULT_WRITING_TIMEOUT;
+        private Duration readingTimeout = DEFAULT_READING_TIMEOUT;
+        private Duration endOfMessageTimeout = DEFAULT_END_OF_MESSAGE_TIMEOUT;
+        private final List<ApplicabilityPolicy> conditions = new ArrayList<>();
+
+        private Builder(String name, ConnectionSpec spec) {
+            this.name = name;
+            this.spec = spec;
+        }
+
+        public Builder description(String description) {
+            this.description = description;
+            return this;
+        }
+
+        public Builder enabled(boolean enabled) {
+            this.enabled = enabled;
+            return this;
+        }
+
+        public Builder fallbackStatus(Status status) {
+            this.fallbackStatus = status;
+            return this;
+        }
+
+        public Builder evaluationMode(boolean evaluationMode) {
+            this.evaluationMode = evaluationMode;
+            return this;
+        }
+
+        public Builder connectionTimeout(Duration timeout) {
+            this.connectionTimeout = timeout;
+            return this;
+        }
+
+        public Builder writingTimeout(Duration timeout) {
+            this.writingTimeout = timeout;
+            return this;
+        }
+
+        public Builder readingTimeout(Duration timeout) {
+            this.readingTimeout = timeout;
+            return this;
+        }
+
+        public Builder endOfMessageTimeout(Duration timeout) {
+            this.endOfMessageTimeout = timeout;
+            return this;
+        }
+
+        /** Sets the four timeouts at once. */
+        public Builder allTimeouts(Duration timeout) {
+            return connectionTimeout(timeout).writingTimeout(timeout).readingTimeout(timeout)
+                    .endOfMessageTimeout(timeout);
+        }
+
+        public Builder addCondition(ApplicabilityPolicy condition) {
+            conditions.add(Objects.requireNonNull(condition, "condition"));
+            return this;
+        }
+
+        public ChildConfig build() {
+            return new ChildConfig(name, spec, description, enabled, fallbackStatus, evaluationMode,
+                    connectionTimeout, writingTimeout, readingTimeout, endOfMessageTimeout, conditions);
+        }
+    }
+}

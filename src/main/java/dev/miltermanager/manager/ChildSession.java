@@ -1,0 +1,238 @@
+package dev.miltermanager.manager;
+
+import dev.miltermanager.client.EndOfMessageResult;
+import dev.miltermanager.client.MilterClient;
+import dev.miltermanager.client.MilterClientException;
+import dev.miltermanager.client.Negotiated;
+import dev.miltermanager.protocol.Command;
+import dev.miltermanager.protocol.Response;
+import dev.miltermanager.protocol.Stage;
+import dev.miltermanager.protocol.Status;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * One child milter within one MTA session: its client, where it stands (alive, in the current message), and what it
+ * answered last. Every fault of the child is caught here and turned into its fallback status; the child is then
+ * dropped for the session. Used by the session's thread and, during a parallel fan-out, by one worker at a time.
+ */
+final class ChildSession {
+    private static final System.Logger LOG = System.getLogger(ChildSession.class.getName());
+
+    final ChildConfig config;
+    final int index;
+    private final String tag;
+    private final ChildStatistics statistics;
+    private MilterClient client;
+    private Negotiated negotiated;
+    private boolean alive;
+    private boolean inMessage;
+    private boolean failed;
+    private String lastState = "negotiate";
+    private Status lastStatus;
+    private final long startNanos = System.nanoTime();
+    /** Macros set for this child by its policies; kept for the connection. */
+    final Map<String, String> policyMacros = new HashMap<>();
+
+    ChildSession(ChildConfig config, int index, String tag, ChildStatistics statistics) {
+        this.config = config;
+        this.index = index;
+        this.tag = tag;
+        this.statistics = statistics;
+    }
+
+    String name() {
+        return config.name();
+    }
+
+    /** Connects and negotiates; returns false (and logs) when the child cannot be used for this session. */
+    boolean open(Command.Negotiate offer) {
+        try {
+            client = MilterClient.connect(config.connectionSpec(), config.clientOptions());
+            negotiated = client.negotiate(offer);
+            alive = true;
+            return true;
+        } catch (MilterClientException e) {
+            fail("negotiate", e);
+            return false;
+        }
+    }
+
+    Negotiated negotiated() {
+        return negotiated;
+    }
+
+    boolean isAlive() {
+        return alive;
+    }
+
+    boolean hasFailed() {
+        return failed;
+    }
+
+    boolean inMessage() {
+        return alive && inMessage;
+    }
+
+    void joinMessage() {
+        inMessage = alive;
+    }
+
+    void leaveMessage() {
+        inMessage = false;
+    }
+
+    Status lastStatus() {
+        return lastStatus;
+    }
+
+    /** Whether the child negotiated any action that changes the message. */
+    boolean modifies() {
+        return negotiated != null && (negotiated.actions() & dev.miltermanager.protocol.Action.MODIFICATIONS) != 0;
+    }
+
+    /** Sends one event; a fault yields the fallback status. */
+    Outcome send(Stage stage, Command event, Map<String, String> macros) {
+        lastState = stateName(stage);
+        long start = System.nanoTime();
+        try {
+            Response.Decision decision = client.send(event, withPolicyMacros(macros));
+            return record(stage, decision, start);
+        } catch (MilterClientException e) {
+            return failure(stage, e);
+        }
+    }
+
+    /** Sends a body chunk. */
+    Outcome body(ByteBuffer chunk) {
+        lastState = stateName(Stage.BODY);
+        long start = System.nanoTime();
+        try {
+            return record(Stage.BODY, client.body(chunk), start);
+        } catch (MilterClientException e) {
+            return failure(Stage.BODY, e);
+        }
+    }
+
+    /** Sends end of message; edits are passed to {@code listener} as they arrive. */
+    EndOfMessageOutcome endOfMessage(Map<String, String> macros, Consumer<? super Response> listener) {
+        lastState = stateName(Stage.EOM);
+        long start = System.nanoTime();
+        try {
+            EndOfMessageResult result = client.endOfMessage(withPolicyMacros(macros), listener);
+            return new EndOfMessageOutcome(record(Stage.EOM, result.decision(), start), result);
+        } catch (MilterClientException e) {
+            return new EndOfMessageOutcome(failure(Stage.EOM, e), null);
+        }
+    }
+
+    void abort() {
+        inMessage = false;
+        if (!alive) {
+            return;
+        }
+        try {
+            client.abort();
+        } catch (MilterClientException e) {
+            fail("abort", e);
+        }
+    }
+
+    /** Quits the child for the rest of the connection. */
+    void quit() {
+        inMessage = false;
+        alive = false;
+        if (client != null) {
+            client.quit();
+        }
+    }
+
+    /** Closes without QUIT (session teardown after the MTA vanished). */
+    void close() {
+        alive = false;
+        inMessage = false;
+        if (client != null) {
+            client.close();
+        }
+    }
+
+    /** The statistics line of the C milter manager: {@code [milter][end][state][status][elapsed](tag): name}. */
+    void logEnd() {
+        String status = lastStatus == null || lastStatus == Status.CONTINUE ? "pass" : lastStatus.configName();
+        double elapsed = (System.nanoTime() - startNanos) / 1e9;
+        LOG.log(Level.INFO, () -> String.format("[milter][end][%s][%s][%.6f](%s): %s", lastState, status, elapsed,
+                tag, name()));
+    }
+
+    private Map<String, String> withPolicyMacros(Map<String, String> macros) {
+        if (policyMacros.isEmpty()) {
+            return macros;
+        }
+        Map<String, String> all = new java.util.LinkedHashMap<>(macros);
+        all.putAll(policyMacros);
+        return all;
+    }
+
+    private Outcome record(Stage stage, Response.Decision decision, long startNanos) {
+        Status real = Status.of(decision);
+        lastStatus = real;
+        statistics.record(stage, real, System.nanoTime() - startNanos);
+        Status effective = config.evaluationMode() && real.isFinal() ? Status.ACCEPT : real;
+        return new Outcome(this, real, effective, config.evaluationMode() ? null : decision, false);
+    }
+
+    private Outcome failure(Stage stage, MilterClientException e) {
+        fail(stateName(stage), e);
+        Status fallback = config.fallbackStatus();
+        lastStatus = fallback;
+        statistics.recordFailure(stage);
+        Status effective = config.evaluationMode() && fallback.isFinal() ? Status.ACCEPT : fallback;
+        return new Outcome(this, fallback, effective, null, true);
+    }
+
+    private void fail(String state, MilterClientException e) {
+        LOG.log(Level.WARNING, () -> String.format("[milter][error][%s](%s): %s: %s; counting it as %s", state, tag,
+                name(), e.getMessage(), config.fallbackStatus().configName()));
+        failed = true;
+        alive = false;
+        inMessage = false;
+        if (client != null) {
+            client.close();
+        }
+    }
+
+    /** The reference's name of a state, for log lines. */
+    static String stateName(Stage stage) {
+        return switch (stage) {
+            case CONNECT -> "connect";
+            case HELO -> "helo";
+            case MAIL -> "envelope-from";
+            case RCPT -> "envelope-recipient";
+            case DATA -> "data";
+            case HEADER -> "header";
+            case EOH -> "end-of-header";
+            case BODY -> "body";
+            case EOM -> "end-of-message";
+            case UNKNOWN -> "unknown";
+        };
+    }
+
+    /**
+     * What one child answered to one event.
+     *
+     * @param real what it answered (its fallback when it failed)
+     * @param effective what the answer counts as when folding (evaluation mode turns final answers into accept)
+     * @param decision the decision to forward when it carries a reply code; {@code null} in evaluation mode or on
+     *     failure
+     * @param failed whether the child failed (and is now dropped)
+     */
+    record Outcome(ChildSession child, Status real, Status effective, Response.Decision decision, boolean failed) {
+    }
+
+    /** An end-of-message outcome with the child's edits ({@code result} is {@code null} when it failed). */
+    record EndOfMessageOutcome(Outcome outcome, EndOfMessageResult result) {
+    }
+}

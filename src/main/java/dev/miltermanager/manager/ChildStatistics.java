@@ -1,0 +1,79 @@
+package dev.miltermanager.manager;
+
+import dev.miltermanager.protocol.Stage;
+import dev.miltermanager.protocol.Status;
+import java.time.Duration;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Live counters of one child milter across every session of a manager: answers by stage and status, failures by
+ * stage, and time spent waiting for the child by stage. Thread-safe; reads are cheap and may lag writes slightly.
+ */
+public final class ChildStatistics {
+    private static final int STAGES = Stage.values().length;
+    private static final int STATUSES = Status.values().length;
+
+    private final String name;
+    private final LongAdder[] answers = adders(STAGES * STATUSES);
+    private final LongAdder[] failures = adders(STAGES);
+    private final LongAdder[] waitNanos = adders(STAGES);
+
+    ChildStatistics(String name) {
+        this.name = name;
+    }
+
+    private static LongAdder[] adders(int n) {
+        LongAdder[] a = new LongAdder[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = new LongAdder();
+        }
+        return a;
+    }
+
+    /** The child's name. */
+    public String name() {
+        return name;
+    }
+
+    /** How often the child answered {@code status} at {@code stage} (failures counted as their fallback too). */
+    public long answers(Stage stage, Status status) {
+        return answers[stage.ordinal() * STATUSES + status.ordinal()].sum();
+    }
+
+    /** How often the child answered {@code status}, at any stage. */
+    public long answers(Status status) {
+        long n = 0;
+        for (Stage stage : Stage.values()) {
+            n += answers(stage, status);
+        }
+        return n;
+    }
+
+    /** How often the child failed (timeout, I/O error, protocol violation, close) at {@code stage}. */
+    public long failures(Stage stage) {
+        return failures[stage.ordinal()].sum();
+    }
+
+    /** The mean time the child took to answer at {@code stage}, or zero before any answer. */
+    public Duration meanLatency(Stage stage) {
+        long n = 0;
+        for (Status status : Status.values()) {
+            n += answers(stage, status);
+        }
+        return n == 0 ? Duration.ZERO : Duration.ofNanos(waitNanos[stage.ordinal()].sum() / n);
+    }
+
+    void record(Stage stage, Status status, long nanos) {
+        answers[stage.ordinal() * STATUSES + status.ordinal()].increment();
+        waitNanos[stage.ordinal()].add(nanos);
+    }
+
+    void recordFailure(Stage stage) {
+        failures[stage.ordinal()].increment();
+    }
+
+    @Override
+    public String toString() {
+        return "ChildStatistics[" + name + "]";
+    }
+}

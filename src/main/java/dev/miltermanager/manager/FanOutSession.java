@@ -1,0 +1,397 @@
+package dev.miltermanager.manager;
+
+import dev.miltermanager.manager.ChildSession.Outcome;
+import dev.miltermanager.protocol.Command;
+import dev.miltermanager.protocol.MilterProtocolException;
+import dev.miltermanager.protocol.ProtocolFlag;
+import dev.miltermanager.protocol.Response;
+import dev.miltermanager.protocol.Stage;
+import dev.miltermanager.protocol.Status;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One MTA session fanned out to the children (design.md §3): negotiation merged, envelope events to every eligible
+ * child at once, message events in step with the first children and replayed to the others at end of message
+ * ({@link EndOfMessageRun}), answers folded by the status lattice. One caller at a time; {@link #close()} from any
+ * thread.
+ */
+final class FanOutSession implements ManagerSession {
+    private static final System.Logger LOG = System.getLogger(FanOutSession.class.getName());
+
+    final ManagerRuntime runtime;
+    final String tag;
+    final SessionState state;
+    private final long startNanos = System.nanoTime();
+    private List<ChildSession> children = List.of();
+    private Command.Negotiate mtaOffer;
+    private Response.Negotiate agreed;
+    private Status pendingFallback;
+    private boolean reopenOnConnect;
+    private final Map<Character, Map<String, String>> stageMacros = new HashMap<>();
+    private MessageState message;
+    private String lastState = "negotiate";
+    private Status lastStatus;
+    private volatile boolean closed;
+
+    FanOutSession(ManagerRuntime runtime, String tag) {
+        this.runtime = runtime;
+        this.tag = tag;
+        this.state = new SessionState(this::childStatus, runtime::activeSessions);
+    }
+
+    @Override
+    public void handle(Command command, ResponseSink sink) {
+        if (closed) {
+            throw new IllegalStateException("session " + tag + " is closed");
+        }
+        if (agreed == null && !(command instanceof Command.Negotiate)) {
+            throw new MilterProtocolException("the MTA sent " + command.getClass().getSimpleName()
+                    + " before negotiating");
+        }
+        switch (command) {
+            case Command.Negotiate n -> sink.send(List.of(negotiate(n)));
+            case Command.Macros m -> {
+                stageMacros.put(m.commandCode(), m.macros());
+                state.macros(m.macros());
+            }
+            case Command.Connect c -> {
+                if (reopenOnConnect) {
+                    reopenOnConnect = false;
+                    open(mtaOffer);
+                }
+                state.connect(c);
+                reply(Stage.CONNECT, envelope(Stage.CONNECT, c), sink);
+            }
+            case Command.Helo h -> {
+                state.helo(h.name());
+                reply(Stage.HELO, envelope(Stage.HELO, h), sink);
+            }
+            case Command.MailFrom m -> {
+                startMessage();
+                state.envelopeFrom(m.sender());
+                reply(Stage.MAIL, envelope(Stage.MAIL, m), sink);
+            }
+            case Command.Recipient r -> {
+                state.recipient(r.recipient());
+                reply(Stage.RCPT, envelope(Stage.RCPT, r), sink);
+            }
+            case Command.Data d -> reply(Stage.DATA, envelope(Stage.DATA, d), sink);
+            case Command.Unknown u -> reply(Stage.UNKNOWN, envelope(Stage.UNKNOWN, u), sink);
+            case Command.Header h -> {
+                state.header(h);
+                reply(Stage.HEADER, messageEvent(Stage.HEADER, h), sink);
+            }
+            case Command.EndOfHeaders e -> reply(Stage.EOH, messageEvent(Stage.EOH, e), sink);
+            case Command.Body b -> reply(Stage.BODY, messageEvent(Stage.BODY, b), sink);
+            case Command.EndOfMessage e -> sink.send(endOfMessage(e, sink));
+            case Command.Abort a -> abort();
+            case Command.Quit q -> close();
+            case Command.QuitNewConnection k -> {
+                endMessage();
+                children.forEach(ChildSession::quit);
+                reopenOnConnect = true;
+            }
+        }
+    }
+
+    // ---- negotiation ----
+
+    private Response.Negotiate negotiate(Command.Negotiate offer) {
+        mtaOffer = offer;
+        open(offer);
+        return agreed;
+    }
+
+    private void open(Command.Negotiate offer) {
+        List<ChildConfig> enabled = runtime.config().enabledChildren();
+        List<ChildSession> sessions = new ArrayList<>();
+        for (int i = 0; i < enabled.size(); i++) {
+            ChildConfig c = enabled.get(i);
+            sessions.add(new ChildSession(c, i, tag, runtime.statistics().child(c.name())));
+        }
+        Command.Negotiate childOffer = NegotiationMerge.childOffer(offer);
+        runtime.fanOut(sessions, c -> c.open(childOffer));
+        children = List.copyOf(sessions);
+        List<ChildSession> alive = children.stream().filter(ChildSession::isAlive).toList();
+        Fold failed = new Fold(Status.ACCEPT);
+        children.stream().filter(ChildSession::hasFailed).forEach(c -> failed.add(c.config.fallbackStatus(), null));
+        pendingFallback = null;
+        if (enabled.isEmpty()) {
+            pendingFallback = runtime.config().fallbackStatus();
+            LOG.log(Level.DEBUG, () -> "[manager][negotiate](" + tag + ") no child milter is enabled: answering "
+                    + pendingFallback.configName());
+        } else if (alive.isEmpty()) {
+            pendingFallback = runtime.config().fallbackStatus();
+            LOG.log(Level.ERROR, () -> "[manager][negotiate](" + tag + ") no child milter could be reached: "
+                    + "answering " + pendingFallback.configName());
+        } else if (failed.status().isFinal()) {
+            pendingFallback = runtime.config().fallbackStatus();
+            alive.forEach(ChildSession::quit);
+            LOG.log(Level.ERROR, () -> "[manager][negotiate](" + tag + ") a child milter whose fallback status is "
+                    + failed.status().configName() + " could not be reached: answering "
+                    + pendingFallback.configName() + " without the other children");
+        }
+        agreed = pendingFallback != null ? NegotiationMerge.withoutChildren(offer)
+                : NegotiationMerge.merge(offer, alive.stream().map(ChildSession::negotiated).toList());
+    }
+
+    // ---- envelope events: to every eligible child at once ----
+
+    private Response.Decision envelope(Stage stage, Command event) {
+        lastState = ChildSession.stateName(stage);
+        if (pendingFallback != null) {
+            return answer(pendingFallback.toDecision());
+        }
+        List<ChildSession> targets = switch (stage) {
+            case RCPT, DATA -> children.stream().filter(ChildSession::inMessage).toList();
+            default -> children.stream().filter(ChildSession::isAlive).toList();
+        };
+        targets = applicable(stage, event, targets);
+        if (targets.isEmpty()) {
+            return answer(noTargetAnswer().toDecision());
+        }
+        Map<String, String> macros = macrosFor(stage);
+        List<Outcome> outcomes = runtime.fanOut(targets, c -> c.send(stage, event, macros));
+        Fold fold = new Fold(Status.ACCEPT);
+        for (Outcome o : outcomes) {
+            Status answer = o.effective();
+            if ((stage == Stage.CONNECT || stage == Stage.HELO) && answer == Status.DISCARD) {
+                answer = Status.ACCEPT;
+            }
+            fold.add(answer, o.decision());
+            afterEnvelopeAnswer(stage, o.child(), answer);
+        }
+        Status folded = fold.status();
+        boolean endsMessage = folded.isFinal() && switch (stage) {
+            case MAIL, DATA -> true;
+            case RCPT -> folded == Status.DISCARD;
+            default -> false;
+        };
+        if (endsMessage) {
+            children.stream().filter(ChildSession::inMessage).forEach(ChildSession::abort);
+        }
+        return answer(fold.toDecision());
+    }
+
+    private void afterEnvelopeAnswer(Stage stage, ChildSession child, Status answer) {
+        switch (stage) {
+            case CONNECT, HELO -> {
+                if (answer != Status.CONTINUE && child.isAlive()) {
+                    child.quit();
+                }
+            }
+            case MAIL, DATA -> {
+                if (answer != Status.CONTINUE) {
+                    child.leaveMessage();
+                }
+            }
+            case RCPT -> {
+                if (answer == Status.ACCEPT) {
+                    child.leaveMessage();
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private Status noTargetAnswer() {
+        if (children.stream().noneMatch(ChildSession::isAlive)) {
+            LOG.log(Level.WARNING, () -> "[manager][error](" + tag + ") All milters are no longer alive: answering "
+                    + runtime.config().fallbackStatus().configName());
+            return runtime.config().fallbackStatus();
+        }
+        return Status.ACCEPT;
+    }
+
+    // ---- message events: in step with the first children ----
+
+    private Response.Decision messageEvent(Stage stage, Command event) {
+        lastState = ChildSession.stateName(stage);
+        if (pendingFallback != null) {
+            return answer(pendingFallback.toDecision());
+        }
+        MessageState m = currentMessage();
+        if (m.finalDecision() != null) {
+            return m.finalDecision();
+        }
+        m.record(event, macrosFor(stage));
+        List<ChildSession> targets = applicable(stage, event, m.inStep().stream().filter(ChildSession::inMessage)
+                .toList());
+        if (targets.isEmpty()) {
+            return answer(inMessageAnswer().toDecision());
+        }
+        Map<String, String> macros = macrosFor(stage);
+        List<Outcome> outcomes = runtime.fanOut(targets, c -> switch (event) {
+            case Command.Body b -> c.body(b.chunk());
+            case Command.Header h -> c.send(stage, new Command.Header(h.name(), valueFor(c, h.value())), macros);
+            default -> c.send(stage, event, macros);
+        });
+        Fold fold = new Fold(Status.CONTINUE);
+        for (Outcome o : outcomes) {
+            if (o.effective() == Status.ACCEPT) {
+                o.child().leaveMessage();
+            } else if (o.effective().isFinal()) {
+                fold.add(o);
+            }
+        }
+        if (fold.status().isFinal()) {
+            return answer(endMessageWith(fold.toDecision()));
+        }
+        return answer(inMessageAnswer().toDecision());
+    }
+
+    /** Runs end of message; the edits and the verdict are returned together, to leave in one write. */
+    private List<Response> endOfMessage(Command.EndOfMessage event, ResponseSink sink) {
+        lastState = ChildSession.stateName(Stage.EOM);
+        if (pendingFallback != null) {
+            return List.of(answer(pendingFallback.toDecision()));
+        }
+        MessageState m = currentMessage();
+        if (m.finalDecision() != null) {
+            return List.of(m.finalDecision());
+        }
+        m.record(event, macrosFor(Stage.EOM));
+        List<Response> responses = new EndOfMessageRun(this, m, sink).run();
+        Response.Decision decision = (Response.Decision) responses.getLast();
+        answer(decision);
+        m.finish(decision);
+        return responses;
+    }
+
+    /** Continue while a child still takes part in the message, accept when none does. */
+    private Status inMessageAnswer() {
+        return children.stream().anyMatch(ChildSession::inMessage) ? Status.CONTINUE : Status.ACCEPT;
+    }
+
+    /** Ends the message with a final decision: the children still in it are sent ABORT. */
+    Response.Decision endMessageWith(Response.Decision decision) {
+        children.stream().filter(ChildSession::inMessage).forEach(ChildSession::abort);
+        currentMessage().finish(decision);
+        return decision;
+    }
+
+    private MessageState currentMessage() {
+        if (message == null) {
+            message = new MessageState(runtime.config(), state.isPostfix());
+        }
+        if (message.inStep() == null) {
+            message.split(children.stream().filter(ChildSession::inMessage).toList());
+        }
+        return message;
+    }
+
+    private void startMessage() {
+        endMessage();
+        for (char code : new char[] {'R', 'T', 'L', 'N', 'B', 'E'}) {
+            stageMacros.remove(code);
+        }
+        children.forEach(ChildSession::joinMessage);
+    }
+
+    private void endMessage() {
+        if (message != null) {
+            message.close();
+            message = null;
+        }
+    }
+
+    private void abort() {
+        children.stream().filter(ChildSession::inMessage).forEach(ChildSession::abort);
+        endMessage();
+        state.newMessage();
+        for (char code : new char[] {'M', 'R', 'T', 'L', 'N', 'B', 'E'}) {
+            stageMacros.remove(code);
+        }
+    }
+
+    // ---- helpers shared with the end-of-message run ----
+
+    List<ChildSession> children() {
+        return children;
+    }
+
+    Map<String, String> macrosFor(Stage stage) {
+        return stageMacros.getOrDefault(stage.commandCode(), Map.of());
+    }
+
+    /** Whether the MTA sends header values with their leading space (HDR_LEADSPC agreed with us). */
+    boolean mtaLeadingSpace() {
+        return ProtocolFlag.HEADER_LEADING_SPACE.in(agreed.protocol());
+    }
+
+    /** A header value as {@code child} expects it: without the leading space if it did not ask for it. */
+    String valueFor(ChildSession child, String value) {
+        if (mtaLeadingSpace() && !child.negotiated().has(ProtocolFlag.HEADER_LEADING_SPACE) && value.startsWith(" ")) {
+            return value.substring(1);
+        }
+        return value;
+    }
+
+    /** A header value a child set, as the MTA expects it. */
+    String valueFromChild(ChildSession child, String value) {
+        if (mtaLeadingSpace() && !child.negotiated().has(ProtocolFlag.HEADER_LEADING_SPACE) && !value.isEmpty()) {
+            return " " + value;
+        }
+        return value;
+    }
+
+    /** The children among {@code targets} their policies apply at this event; the others are stopped. */
+    List<ChildSession> applicable(Stage stage, Command event, List<ChildSession> targets) {
+        List<ChildSession> applied = new ArrayList<>(targets.size());
+        for (ChildSession child : targets) {
+            if (runtime.applies(child, stage, event, state)) {
+                applied.add(child);
+                continue;
+            }
+            LOG.log(Level.DEBUG, () -> "[manager][stop][" + ChildSession.stateName(stage) + "](" + tag + "): "
+                    + child.name());
+            switch (stage) {
+                case CONNECT, HELO -> child.quit();
+                case MAIL -> child.leaveMessage();
+                case RCPT, UNKNOWN -> {
+                }
+                default -> child.abort();
+            }
+        }
+        return applied;
+    }
+
+    private Response.Decision answer(Response.Decision decision) {
+        lastStatus = Status.of(decision);
+        return decision;
+    }
+
+    private void reply(Stage stage, Response.Decision decision, ResponseSink sink) {
+        if (stage.expectsReply(agreed.protocol())) {
+            sink.send(List.of(decision));
+        }
+    }
+
+    private Optional<Status> childStatus(String name) {
+        return children.stream().filter(c -> c.name().equals(name)).findFirst()
+                .map(ChildSession::lastStatus);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        endMessage();
+        for (ChildSession child : children) {
+            child.quit();
+            child.logEnd();
+        }
+        String status = lastStatus == null || lastStatus == Status.CONTINUE ? "pass" : lastStatus.configName();
+        double elapsed = (System.nanoTime() - startNanos) / 1e9;
+        LOG.log(Level.INFO, () -> String.format("[session][end][%s][%s][%.6f](%s)", lastState, status, elapsed, tag));
+        runtime.sessionClosed(this);
+    }
+}
