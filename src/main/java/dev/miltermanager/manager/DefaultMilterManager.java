@@ -195,7 +195,7 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
         closed = true;
         stopServer(true);
         for (FanOutSession session : List.copyOf(sessions)) {
-            session.close();
+            session.abandon();
         }
         workers.shutdownNow();
     }

@@ -378,6 +378,19 @@ final class FanOutSession implements ManagerSession {
                 .map(ChildSession::lastStatus);
     }
 
+    /**
+     * Ends the session from another thread (the manager closing): the children's connections are closed without
+     * QUIT, which unblocks a fan-out in progress; the session's own thread then fails out of its call.
+     */
+    void abandon() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        children.forEach(ChildSession::close);
+        runtime.sessionClosed(this);
+    }
+
     @Override
     public void close() {
         if (closed) {
