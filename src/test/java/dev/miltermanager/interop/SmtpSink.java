@@ -12,8 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A tiny SMTP server on a free loopback port that accepts every message and queues it for the test
  * (the final hop of a {@link PostfixInstance}). It advertises 8BITMIME, SMTPUTF8 and PIPELINING, so Postfix
  * relays the message unconverted, and greets as {@code sink.interop.test}, a name unlike the instance's own.
+ * Started with {@link #startWithDsn()} it advertises DSN too, so Postfix passes RET, ENVID, NOTIFY and ORCPT on;
+ * either way the ESMTP parameters of MAIL and RCPT are kept with each message.
  *
  * {@snippet :
  * try (SmtpSink sink = SmtpSink.start()) {
@@ -43,12 +49,21 @@ public final class SmtpSink implements AutoCloseable {
 
     /**
      * One delivered message: the envelope (addresses without angle brackets) and the data exactly as received,
-     * CRLF line ends, dot-stuffing undone, without the final ".".
+     * CRLF line ends, dot-stuffing undone, without the final ".". {@code mailParameters} are the ESMTP parameters
+     * of MAIL FROM as sent (e.g. {@code "BODY=8BITMIME RET=HDRS"}, empty if none); {@code recipientParameters}
+     * those of each RCPT TO, by recipient, in order.
      */
-    public record Message(String from, List<String> recipients, byte[] data) {
+    public record Message(String from, List<String> recipients, byte[] data, String mailParameters,
+                          Map<String, String> recipientParameters) {
         public Message {
             recipients = List.copyOf(recipients);
             data = data.clone();
+            recipientParameters = Collections.unmodifiableMap(new LinkedHashMap<>(recipientParameters));
+        }
+
+        /** A message without ESMTP parameters. */
+        public Message(String from, List<String> recipients, byte[] data) {
+            this(from, recipients, data, "", Map.of());
         }
 
         @Override
@@ -99,35 +114,48 @@ public final class SmtpSink implements AutoCloseable {
         @Override
         public boolean equals(Object other) {
             return other instanceof Message m && from.equals(m.from) && recipients.equals(m.recipients)
-                    && Arrays.equals(data, m.data);
+                    && Arrays.equals(data, m.data) && mailParameters.equals(m.mailParameters)
+                    && recipientParameters.equals(m.recipientParameters);
         }
 
         @Override
         public int hashCode() {
-            return 31 * (31 * from.hashCode() + recipients.hashCode()) + Arrays.hashCode(data);
+            return Objects.hash(from, recipients, Arrays.hashCode(data), mailParameters, recipientParameters);
         }
 
         @Override
         public String toString() {
-            return "Message[from=" + from + ", recipients=" + recipients + ", data=\n" + text() + "]";
+            return "Message[from=" + from + " " + mailParameters + ", recipients=" + recipientParameters
+                    + ", data=\n" + text() + "]";
         }
     }
 
     private final ServerSocket server;
+    private final boolean dsn;
     private final LinkedBlockingQueue<Message> messages = new LinkedBlockingQueue<>();
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger delivered = new AtomicInteger();
     private final Thread acceptor;
 
-    private SmtpSink(ServerSocket server) {
+    private SmtpSink(ServerSocket server, boolean dsn) {
         this.server = server;
+        this.dsn = dsn;
         this.acceptor = Thread.ofVirtual().name("smtp-sink-accept").start(this::acceptLoop);
     }
 
     /** Starts a sink on 127.0.0.1, port chosen by the system. */
     public static SmtpSink start() {
+        return start(false);
+    }
+
+    /** As {@link #start()}, advertising DSN as well (RFC 3461). */
+    public static SmtpSink startWithDsn() {
+        return start(true);
+    }
+
+    private static SmtpSink start(boolean dsn) {
         try {
-            return new SmtpSink(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+            return new SmtpSink(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), dsn);
         } catch (IOException e) {
             throw new IllegalStateException("cannot open a loopback port for the SMTP sink", e);
         }
@@ -204,7 +232,8 @@ public final class SmtpSink implements AutoCloseable {
         private final InputStream in;
         private final OutputStream out;
         private String from;
-        private final List<String> recipients = new ArrayList<>();
+        private String mailParameters = "";
+        private final Map<String, String> recipients = new LinkedHashMap<>();
 
         Conversation(InputStream in, OutputStream out) {
             this.in = in;
@@ -217,10 +246,12 @@ public final class SmtpSink implements AutoCloseable {
                 String line = new String(raw, StandardCharsets.UTF_8);
                 String verb = line.split(" ", 2)[0].toUpperCase(Locale.ROOT);
                 switch (verb) {
-                    case "EHLO" -> reply("250-" + HOSTNAME + "\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SMTPUTF8");
+                    case "EHLO" -> reply("250-" + HOSTNAME + "\r\n250-PIPELINING\r\n250-8BITMIME\r\n"
+                            + (dsn ? "250-DSN\r\n" : "") + "250 SMTPUTF8");
                     case "HELO" -> reply("250 " + HOSTNAME);
                     case "MAIL" -> {
                         from = address(line);
+                        mailParameters = parameters(line);
                         recipients.clear();
                         reply("250 2.1.0 Ok");
                     }
@@ -228,13 +259,14 @@ public final class SmtpSink implements AutoCloseable {
                         if (from == null) {
                             reply("503 5.5.1 MAIL first");
                         } else {
-                            recipients.add(address(line));
+                            recipients.put(address(line), parameters(line));
                             reply("250 2.1.5 Ok");
                         }
                     }
                     case "DATA" -> data();
                     case "RSET" -> {
                         from = null;
+                        mailParameters = "";
                         recipients.clear();
                         reply("250 2.0.0 Ok");
                     }
@@ -267,8 +299,10 @@ public final class SmtpSink implements AutoCloseable {
                 data.write('\r');
                 data.write('\n');
             }
-            messages.add(new Message(from, recipients, data.toByteArray()));
+            messages.add(new Message(from, List.copyOf(recipients.keySet()), data.toByteArray(), mailParameters,
+                    recipients));
             from = null;
+            mailParameters = "";
             recipients.clear();
             reply("250 2.0.0 Ok: queued as sink-" + delivered.incrementAndGet());
         }
@@ -278,6 +312,12 @@ public final class SmtpSink implements AutoCloseable {
             int open = line.indexOf('<');
             int close = open < 0 ? -1 : line.indexOf('>', open);
             return close < 0 ? line.substring(line.indexOf(':') + 1).trim() : line.substring(open + 1, close);
+        }
+
+        /** What follows the address's closing '>' (the ESMTP parameters), trimmed. */
+        private String parameters(String line) {
+            int close = line.indexOf('>', Math.max(line.indexOf('<'), 0));
+            return close < 0 ? "" : line.substring(close + 1).trim();
         }
 
         /** One line without its CRLF (or bare LF), or null at end of stream. */
