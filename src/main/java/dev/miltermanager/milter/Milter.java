@@ -27,9 +27,9 @@ import java.util.List;
  *   <li>A message ends with {@link #endOfMessage}, or with {@link #abort} when the MTA abandons it while it is open
  *       (RSET, a rejected recipient list, a lost client). The ABORT that Postfix sends after every completed
  *       message is not passed on.</li>
- *   <li>A message also ends, without {@code abort}, when a callback returns ACCEPT, REJECT, TEMPFAIL or DISCARD
- *       (except REJECT or TEMPFAIL from {@link #recipient} and {@link #unknown}, which refuse only that command).
- *       Reset per-message state in {@link #mailFrom}, which starts every message.</li>
+ *   <li>A message also ends, without {@code abort}, when a callback returns ACCEPT, REJECT, TEMPFAIL, DISCARD
+ *       or SHUTDOWN (except REJECT, TEMPFAIL or DISCARD from {@link #recipient} and {@link #unknown}, which refuse
+ *       only that command). Reset per-message state in {@link #mailFrom}, which starts every message.</li>
  *   <li>{@link #close} comes last, once, whatever happened (QUIT, the MTA closing, a protocol error, server
  *       shutdown); {@link #abort} precedes it if a message was open.</li>
  *   <li>Events arriving out of order are handled as libmilter does: an open message is aborted and the event is

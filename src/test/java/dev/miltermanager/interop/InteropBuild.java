@@ -74,7 +74,10 @@ final class InteropBuild {
         }
     }
 
-    /** Resource {@code interop/<name>} copied to {@code target/interop/<name>} (once per JVM). */
+    /**
+     * Resource {@code interop/<name>} copied to {@code target/interop/<name>} (once per JVM); {@code name} may
+     * name a sub-directory ({@code miltertest/common.lua}).
+     */
     static Path resource(String name) {
         LOCK.lock();
         try {
@@ -93,6 +96,7 @@ final class InteropBuild {
 
     private static Path copy(String name) throws IOException {
         Path target = workDirectory().resolve(name);
+        Files.createDirectories(target.getParent());
         try (InputStream in = InteropBuild.class.getResourceAsStream("/interop/" + name)) {
             if (in == null) {
                 throw new IllegalStateException("resource interop/" + name + " is not on the test class path");

@@ -68,6 +68,13 @@ class StateMachineTest {
     }
 
     @Test
+    void shutdownEndsTheMessageSoTheMtasAbortAndQuitBringNoAbort() {
+        script.answer = e -> e.name().equals("rcpt") ? Verdict.SHUTDOWN : Verdict.CONTINUE;
+        run(O, C, H, M, R, A, Q);
+        assertEquals(List.of("connect", "helo", "mail", "rcpt", "close"), events());
+    }
+
+    @Test
     void mailInsideAMessageAbortsItAndStartsAnew() {
         RecordingWire wire = run(O, C, H, M, R, M, R, E);
         assertEquals(List.of("connect", "helo", "mail", "rcpt", "abort", "mail", "rcpt", "eom", "close"), events());
