@@ -206,20 +206,15 @@ final class BodyBuffer implements Closeable {
     /** Moves the in-memory bytes to a new file; on failure deletes the file and stays in memory. */
     private void spill() throws IOException {
         Path created = createFile();
-        FileChannel opened = null;
         try {
-            opened = FileChannel.open(created, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            channel = opened;
+            channel = FileChannel.open(created, StandardOpenOption.READ, StandardOpenOption.WRITE);
             writeFully(ByteBuffer.wrap(memory, 0, (int) size), 0);
         } catch (IOException | RuntimeException | Error e) {
-            channel = null;
-            if (opened != null) {
-                closeSuppressing(opened, e);
-            }
             try {
-                Files.deleteIfExists(created);
-            } catch (IOException deletion) {
-                e.addSuppressed(deletion);
+                file = created;
+                discardFile();
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
             }
             throw e;
         }
@@ -260,7 +255,9 @@ final class BodyBuffer implements Closeable {
         }
         IOException failure = null;
         try {
-            open.close();
+            if (open != null) {
+                open.close();
+            }
         } catch (IOException e) {
             failure = e;
         }
@@ -275,14 +272,6 @@ final class BodyBuffer implements Closeable {
         }
         if (failure != null) {
             throw failure;
-        }
-    }
-
-    private static void closeSuppressing(Closeable closeable, Throwable primary) {
-        try {
-            closeable.close();
-        } catch (IOException e) {
-            primary.addSuppressed(e);
         }
     }
 

@@ -27,7 +27,8 @@ import java.util.Objects;
  * <li>{@code i}: insert at the index on the full list (hidden element included); an index past the end (or above
  *     2<sup>31</sup>, which arrives negative) appends.</li>
  * <li>{@code m}: the index-th visible header of that name (ASCII case ignored), counted from 1, 0 treated as 1;
- *     a non-empty value replaces the header (taking the name as the child spelled it), an empty value deletes it;
+ *     a non-empty value replaces the header (taking the name as the child spelled it, as Postfix does; Sendmail
+ *     keeps the old spelling, so only the case can differ), an empty value deletes it;
  *     an index past the count appends a new header, unless the value is empty (then nothing happens).</li>
  * </ul>
  *
