@@ -43,10 +43,12 @@ final class EndOfMessageRun {
             Fold fold = new Fold(Status.ACCEPT);
             Command.EndOfMessage eom = new Command.EndOfMessage();
             for (ChildSession child : session.children()) {
-                if (!child.inMessage()) {
+                Outcome held = message.held(child);
+                if (held == null && !child.inMessage()) {
                     continue;
                 }
-                Outcome stopped = message.isInStep(child) ? null : replay(child);
+                // a held in-step answer counts in its turn, as if the child had been replayed the message now
+                Outcome stopped = held != null ? held : message.isInStep(child) ? null : replay(child);
                 if (stopped != null) {
                     if (stopped.effective() == Status.ACCEPT) {
                         child.leaveMessage();

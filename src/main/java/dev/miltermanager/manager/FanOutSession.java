@@ -221,8 +221,8 @@ final class FanOutSession implements ManagerSession {
             return m.finalDecision();
         }
         m.record(event, macrosFor(stage));
-        List<ChildSession> targets = applicable(stage, event, m.inStep().stream().filter(ChildSession::inMessage)
-                .toList());
+        List<ChildSession> targets = applicable(stage, event, m.inStep().stream()
+                .filter(c -> c.inMessage() && !m.isHeld(c)).toList());
         if (targets.isEmpty()) {
             return answer(inMessageAnswer().toDecision());
         }
@@ -232,18 +232,39 @@ final class FanOutSession implements ManagerSession {
             case Command.Header h -> c.send(stage, new Command.Header(h.name(), valueFor(c, h.value())), macros);
             default -> c.send(stage, event, macros);
         });
-        Fold fold = new Fold(Status.CONTINUE);
         for (Outcome o : outcomes) {
             if (o.effective() == Status.ACCEPT) {
                 o.child().leaveMessage();
             } else if (o.effective().isFinal()) {
-                fold.add(o);
+                m.hold(o);
             }
         }
-        if (fold.status().isFinal()) {
+        Outcome decisive = firstHeldInOrder(m);
+        if (decisive != null) {
+            Fold fold = new Fold(Status.CONTINUE);
+            fold.add(decisive);
             return answer(endMessageWith(fold.toDecision()));
         }
         return answer(inMessageAnswer().toDecision());
+    }
+
+    /**
+     * The held final answer that ends the message now: that of the first child, in child order, still standing
+     * in the message, if it is held. A held answer behind a child still in the message waits: the sequential chain
+     * would have run that earlier child through the whole message first, and its own final answer would win, so
+     * the parallel in-step group must not let a later child's earlier answer overtake it (design.md §3: the
+     * optimization changes no observable result).
+     */
+    private Outcome firstHeldInOrder(MessageState m) {
+        for (ChildSession child : children) {
+            if (m.isHeld(child)) {
+                return m.held(child);
+            }
+            if (child.inMessage()) {
+                return null;
+            }
+        }
+        return null;
     }
 
     /** Runs end of message; the edits and the verdict are returned together, to leave in one write. */
@@ -251,6 +272,11 @@ final class FanOutSession implements ManagerSession {
         lastState = ChildSession.stateName(Stage.EOM);
         if (pendingFallback != null) {
             return List.of(answer(pendingFallback.toDecision()));
+        }
+        if (event.chunk().hasRemaining()) {
+            // libmilter takes body bytes in end of message as the last body chunk: pass them on as one, else lost
+            messageEvent(Stage.BODY, new Command.Body(event.chunk()));
+            lastState = ChildSession.stateName(Stage.EOM);
         }
         MessageState m = currentMessage();
         if (m.finalDecision() != null) {

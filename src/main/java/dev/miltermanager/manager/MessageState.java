@@ -1,10 +1,12 @@
 package dev.miltermanager.manager;
 
+import dev.miltermanager.manager.ChildSession.Outcome;
 import dev.miltermanager.protocol.Command;
 import dev.miltermanager.protocol.Response;
 import java.io.UncheckedIOException;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +24,7 @@ final class MessageState implements AutoCloseable {
     private Map<String, String> eomMacros = Map.of();
     private List<ChildSession> inStep;
     private List<ChildSession> replayed = List.of();
+    private final Map<ChildSession, Outcome> held = new HashMap<>();
     private Response.Decision finalDecision;
 
     MessageState(MilterManagerConfig config, boolean postfix) {
@@ -57,6 +60,25 @@ final class MessageState implements AutoCloseable {
 
     boolean isInStep(ChildSession child) {
         return inStep.contains(child);
+    }
+
+    /**
+     * Keeps the final answer (reject, temporary failure, discard, or a failure's final fallback) of an in-step child
+     * that an earlier child still in the message may yet overrule: in the sequential chain the earlier child runs
+     * the whole message first, so its own final answer, even at a later event, comes first. The child is fed no
+     * more; the answer counts when its turn comes, at the latest at end of message.
+     */
+    void hold(Outcome outcome) {
+        held.put(outcome.child(), outcome);
+    }
+
+    /** The held final answer of {@code child}, or {@code null}. */
+    Outcome held(ChildSession child) {
+        return held.get(child);
+    }
+
+    boolean isHeld(ChildSession child) {
+        return held.containsKey(child);
     }
 
     /**

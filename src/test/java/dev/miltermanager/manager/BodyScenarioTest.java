@@ -111,6 +111,20 @@ class BodyScenarioTest {
     }
 
     @Test
+    void bodyBytesInTheMtasEndOfMessageAreTheLastPieceOfTheBody() throws Exception {
+        // libmilter accepts a last body chunk in SMFIC_BODYEOB; Postfix and Sendmail send none, a Java MTA might
+        try (FakeChain chain = FakeChain.of(FakeMilter.builder(), FakeMilter.builder())) {
+            chain.envelope();
+            chain.headers("Subject", "tail");
+            chain.body("Head\r\n");
+            assertEquals(List.of(FakeChain.CONTINUE), chain.send(new Command.EndOfMessage(
+                    java.nio.ByteBuffer.wrap("Tail\r\n".getBytes()))));
+            assertEquals("Head\r\nTail\r\n", chain.childMessage(0).bodyText());
+            assertEquals("Head\r\nTail\r\n", chain.childMessage(1).bodyText());
+        }
+    }
+
+    @Test
     void emptyBodyIsReplayedAsNoChunkAtAll() throws Exception {
         try (FakeChain chain = FakeChain.of(FakeMilter.builder(), FakeMilter.builder())) {
             chain.envelope();

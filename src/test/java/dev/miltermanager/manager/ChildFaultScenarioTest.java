@@ -12,12 +12,17 @@ import dev.miltermanager.protocol.Status;
 import dev.miltermanager.testing.FakeMilter;
 import dev.miltermanager.testing.FakeReply;
 import dev.miltermanager.testing.FakeSession;
+import dev.miltermanager.protocol.ProtocolFlag;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -212,6 +217,45 @@ class ChildFaultScenarioTest {
             expected.add(List.of(new Response.AddHeader("X-1", "1"), new Response.AddHeader("X-2", "2"),
                     new Response.Continue()));
             assertEquals(expected, eom);
+        }
+    }
+
+    @Test
+    void writeTimeoutOfAChildThatStopsReadingCountsAsTheFallback(@TempDir Path spill) throws Exception {
+        // the child answers no message event (NR_*), so the manager writes on without waiting, until the socket
+        // buffers are full and a write blocks; the child's thread is stuck in its first header meanwhile
+        CountDownLatch release = new CountDownLatch(1);
+        try (FakeChain chain = FakeChain.builder()
+                .child(FakeMilter.builder().protocol(ProtocolFlag.NR_HEADER, ProtocolFlag.NR_EOH, ProtocolFlag.NR_BODY)
+                        .on(Stage.HEADER, (session, command) -> {
+                            awaitQuietly(release);
+                            return null;
+                        }), c -> c.allTimeouts(TIMEOUT).fallbackStatus(Status.TEMPORARY_FAILURE))
+                .child(FakeMilter.builder())
+                .config(c -> c.temporaryDirectory(spill)).start()) {
+            chain.envelope();
+            chain.headers("Subject", "stuck");
+            byte[] chunk = FakeChain.bytes(65535, 60);
+            List<Response> answer = List.of(new Response.Continue());
+            long slowest = 0;
+            for (int i = 0; i < 1024 && answer.equals(List.of(new Response.Continue())); i++) {
+                long start = System.nanoTime();
+                answer = chain.answer(Command.Body.of(chunk));
+                slowest = Math.max(slowest, (System.nanoTime() - start) / 1_000_000);
+            }
+            assertEquals(List.of(new Response.TempFail()), answer);
+            assertTrue(slowest < MAX_MILLIS, "a body chunk took " + slowest + " ms");
+            release.countDown();
+        } finally {
+            release.countDown();
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
