@@ -34,8 +34,10 @@ final class ChildSession {
     private String lastState = "negotiate";
     private Status lastStatus;
     private final long startNanos = System.nanoTime();
-    /** Macros set for this child by its policies; kept for the connection. */
-    final Map<String, String> policyMacros = new HashMap<>();
+    /** Macros set for this child by its policies at CONNECT, HELO or an unknown command; kept for the connection. */
+    private final Map<String, String> connectionMacros = new HashMap<>();
+    /** Macros set for this child by its policies from MAIL on; kept for the message (cleared at the next MAIL). */
+    private final Map<String, String> messageMacros = new HashMap<>();
 
     ChildSession(ChildConfig config, int index, String tag, ChildStatistics statistics) {
         this.config = config;
@@ -79,6 +81,15 @@ final class ChildSession {
 
     void joinMessage() {
         inMessage = alive;
+        messageMacros.clear();
+    }
+
+    /** A macro a policy set for this child at {@code stage}: for the connection, or from MAIL on for the message. */
+    void setPolicyMacro(Stage stage, String name, String value) {
+        switch (stage) {
+            case CONNECT, HELO, UNKNOWN -> connectionMacros.put(name, value);
+            default -> messageMacros.put(name, value);
+        }
     }
 
     void leaveMessage() {
@@ -168,11 +179,12 @@ final class ChildSession {
     }
 
     private Map<String, String> withPolicyMacros(Map<String, String> macros) {
-        if (policyMacros.isEmpty()) {
+        if (connectionMacros.isEmpty() && messageMacros.isEmpty()) {
             return macros;
         }
         Map<String, String> all = new java.util.LinkedHashMap<>(macros);
-        all.putAll(policyMacros);
+        all.putAll(connectionMacros);
+        all.putAll(messageMacros);
         return all;
     }
 
