@@ -11,6 +11,7 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -407,7 +408,8 @@ final class FanOutSession implements ManagerSession {
         }
         String status = lastStatus == null || lastStatus == Status.CONTINUE ? "pass" : lastStatus.configName();
         double elapsed = (System.nanoTime() - startNanos) / 1e9;
-        LOG.log(Level.INFO, () -> String.format("[session][end][%s][%s][%.6f](%s)", lastState, status, elapsed, tag));
+        LOG.log(Level.INFO, () -> String.format(Locale.ROOT, "[session][end][%s][%s][%.6f](%s)", lastState, status,
+                elapsed, tag));
         runtime.sessionClosed(this);
     }
 }

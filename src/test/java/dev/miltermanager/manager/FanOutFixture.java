@@ -26,7 +26,7 @@ final class FanOutFixture implements AutoCloseable {
 
     private final Deque<AutoCloseable> open = new ArrayDeque<>();
 
-    /** Starts a fake child milter scripted by {@code script} (its defaults: continue everywhere, accept at EOM). */
+    /** Starts a fake child milter scripted by {@code script} (by default it continues everywhere). */
     FakeMilter fake(UnaryOperator<FakeMilter.Builder> script) throws IOException {
         return remember(script.apply(FakeMilter.builder()).start());
     }
