@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.miltermanager.policy.ApplicabilityPolicy;
+import dev.miltermanager.protocol.Action;
 import dev.miltermanager.protocol.Command;
 import dev.miltermanager.protocol.Response;
 import dev.miltermanager.protocol.Stage;
@@ -18,6 +19,7 @@ import dev.miltermanager.testing.FakeReply;
 import dev.miltermanager.testing.FakeSession;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -208,6 +210,45 @@ class ConditionScenarioTest {
     }
 
     @Test
+    void aChildStoppedAtEndOfMessageIsSentAbortAndItsAnswerDoesNotCount() throws Exception {
+        FakeMilter stopped = fx.fake(s -> s.actions().reply(Stage.EOM, FakeReply.REJECT));
+        FakeMilter other = fx.fake(s -> s.actions().reply(Stage.EOM, FakeReply.CONTINUE));
+        Mta mta = started(child("stopped", stopped).addCondition(stopAt(Stage.EOM)).build(),
+                child("other", other).build());
+        mta.connect();
+        mta.helo();
+
+        assertEquals(new Response.Continue(), mta.message("<a@example.org>", "<bob@example.net>", "hi\r\n"));
+        mta.quit();
+        assertEquals(List.of("abort", "quit"), after(ended(stopped.takeSession(FanOutFixture.WAIT)), "body"));
+    }
+
+    @Test
+    void aReplayedChildStoppedAtAHeaderIsSentAbortAndGetsNoEndOfMessage() throws Exception {
+        FakeMilter first = fx.fake(s -> s.actions(Action.ADD_HEADERS)
+                .reply(Stage.EOM, FakeReply.CONTINUE));
+        FakeMilter replayed = fx.fake(s -> s.reply(Stage.EOM, FakeReply.REJECT));
+        ApplicabilityPolicy notForTrusted = ctx -> !(ctx.event() instanceof Command.Header h
+                && h.name().equals("X-Trusted"));
+        Mta mta = started(child("first", first).build(),
+                child("replayed", replayed).addCondition(notForTrusted).build());
+        mta.connect();
+        mta.helo();
+        mta.mail("<a@example.org>");
+        mta.rcpt("<bob@example.net>");
+        mta.data();
+        mta.header("Subject", "hi");
+        mta.header("X-Trusted", "yes");
+        mta.eoh();
+        mta.body("hi\r\n");
+
+        assertEquals(List.of(new Response.Continue()), mta.eom());
+        mta.quit();
+        assertEquals(List.of("header Subject", "abort", "quit"),
+                after(ended(replayed.takeSession(FanOutFixture.WAIT)), "data"));
+    }
+
+    @Test
     void aConditionThatThrowsCountsAsApplyAndIsLogged() throws Exception {
         FakeMilter a = fx.fake(s -> s.on(Stage.RCPT, "<spam@", FakeReply.REJECT));
         ApplicabilityPolicy broken = ctx -> {
@@ -305,7 +346,7 @@ class ConditionScenarioTest {
     @Test
     void aConditionSeesTheEventAndTheSessionSoFar() throws Exception {
         FakeMilter a = fx.fake(s -> s);
-        java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> seen = new CopyOnWriteArrayList<>();
         ApplicabilityPolicy recorder = ctx -> {
             if (ctx.stage() == Stage.RCPT) {
                 seen.add(ctx.childName() + " " + ((Command.Recipient) ctx.event()).recipient() + " from "

@@ -13,6 +13,7 @@ import dev.miltermanager.protocol.Status;
 import dev.miltermanager.testing.FakeMilter;
 import dev.miltermanager.testing.FakeReply;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -93,8 +94,8 @@ class ReplyCodeScenarioTest {
     @Test
     void ofTwoCodesOfTheSameClassTheFirstChildsInConfigurationOrderIsForwarded() throws Exception {
         String other = "554 5.7.1 policy";
-        assertEquals(code(NO_SUCH_USER), atRcpt(FakeReply.replyCode(NO_SUCH_USER).after(java.time.Duration
-                .ofMillis(100)), FakeReply.replyCode(other)));
+        assertEquals(code(NO_SUCH_USER), atRcpt(FakeReply.replyCode(NO_SUCH_USER).after(Duration.ofMillis(100)),
+                FakeReply.replyCode(other)));
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.miltermanager.testing.FakeMilter;
 import dev.miltermanager.testing.FakeReply;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -166,8 +167,8 @@ class StatisticsScenarioTest {
         }
     }
 
-    private static java.util.regex.Matcher matched(Pattern pattern, String line) {
-        java.util.regex.Matcher m = pattern.matcher(line);
+    private static Matcher matched(Pattern pattern, String line) {
+        Matcher m = pattern.matcher(line);
         assertTrue(m.matches(), line + " does not match " + pattern);
         return m;
     }
