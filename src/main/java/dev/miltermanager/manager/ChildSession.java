@@ -11,6 +11,7 @@ import dev.miltermanager.protocol.Status;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -34,8 +35,10 @@ final class ChildSession {
     private String lastState = "negotiate";
     private Status lastStatus;
     private final long startNanos = System.nanoTime();
-    /** Macros set for this child by its policies; kept for the connection. */
-    final Map<String, String> policyMacros = new HashMap<>();
+    /** Macros set for this child by its policies at CONNECT, HELO or an unknown command; kept for the connection. */
+    private final Map<String, String> connectionMacros = new HashMap<>();
+    /** Macros set for this child by its policies from MAIL on; kept for the message (cleared at the next MAIL). */
+    private final Map<String, String> messageMacros = new HashMap<>();
 
     ChildSession(ChildConfig config, int index, String tag, ChildStatistics statistics) {
         this.config = config;
@@ -79,6 +82,15 @@ final class ChildSession {
 
     void joinMessage() {
         inMessage = alive;
+        messageMacros.clear();
+    }
+
+    /** A macro a policy set for this child at {@code stage}: for the connection, or from MAIL on for the message. */
+    void setPolicyMacro(Stage stage, String name, String value) {
+        switch (stage) {
+            case CONNECT, HELO, UNKNOWN -> connectionMacros.put(name, value);
+            default -> messageMacros.put(name, value);
+        }
     }
 
     void leaveMessage() {
@@ -102,7 +114,7 @@ final class ChildSession {
             Response.Decision decision = client.send(event, withPolicyMacros(macros));
             return record(stage, decision, start);
         } catch (MilterClientException e) {
-            return failure(stage, e);
+            return failure(stage, e, start);
         }
     }
 
@@ -113,7 +125,7 @@ final class ChildSession {
         try {
             return record(Stage.BODY, client.body(chunk), start);
         } catch (MilterClientException e) {
-            return failure(Stage.BODY, e);
+            return failure(Stage.BODY, e, start);
         }
     }
 
@@ -125,7 +137,7 @@ final class ChildSession {
             EndOfMessageResult result = client.endOfMessage(withPolicyMacros(macros), listener);
             return new EndOfMessageOutcome(record(Stage.EOM, result.decision(), start), result);
         } catch (MilterClientException e) {
-            return new EndOfMessageOutcome(failure(Stage.EOM, e), null);
+            return new EndOfMessageOutcome(failure(Stage.EOM, e, start), null);
         }
     }
 
@@ -163,16 +175,18 @@ final class ChildSession {
     void logEnd() {
         String status = lastStatus == null || lastStatus == Status.CONTINUE ? "pass" : lastStatus.configName();
         double elapsed = (System.nanoTime() - startNanos) / 1e9;
-        LOG.log(Level.INFO, () -> String.format("[milter][end][%s][%s][%.6f](%s): %s", lastState, status, elapsed,
-                tag, name()));
+        // Locale.ROOT: log analysers read the elapsed seconds with a dot, whatever the machine's locale
+        LOG.log(Level.INFO, () -> String.format(Locale.ROOT, "[milter][end][%s][%s][%.6f](%s): %s", lastState, status,
+                elapsed, tag, name()));
     }
 
     private Map<String, String> withPolicyMacros(Map<String, String> macros) {
-        if (policyMacros.isEmpty()) {
+        if (connectionMacros.isEmpty() && messageMacros.isEmpty()) {
             return macros;
         }
         Map<String, String> all = new java.util.LinkedHashMap<>(macros);
-        all.putAll(policyMacros);
+        all.putAll(connectionMacros);
+        all.putAll(messageMacros);
         return all;
     }
 
@@ -184,11 +198,13 @@ final class ChildSession {
         return new Outcome(this, real, effective, config.evaluationMode() ? null : decision, false);
     }
 
-    private Outcome failure(Stage stage, MilterClientException e) {
+    /** A fault at {@code stage}: counted as a failure and, as {@link ChildStatistics#answers} says, as its fallback. */
+    private Outcome failure(Stage stage, MilterClientException e, long startNanos) {
         fail(stateName(stage), e);
         Status fallback = config.fallbackStatus();
         lastStatus = fallback;
         statistics.recordFailure(stage);
+        statistics.record(stage, fallback, System.nanoTime() - startNanos);
         Status effective = config.evaluationMode() && fallback.isFinal() ? Status.ACCEPT : fallback;
         return new Outcome(this, fallback, effective, null, true);
     }

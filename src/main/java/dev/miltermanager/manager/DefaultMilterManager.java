@@ -210,7 +210,7 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
 
         @Override
         public void setMacro(String name, String value) {
-            child.policyMacros.put(name, value);
+            child.setPolicyMacro(stage, name, value);
         }
     }
 }

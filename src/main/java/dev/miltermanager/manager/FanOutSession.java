@@ -11,6 +11,7 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -147,17 +148,19 @@ final class FanOutSession implements ManagerSession {
         if (pendingFallback != null) {
             return answer(pendingFallback.toDecision());
         }
-        List<ChildSession> targets = switch (stage) {
+        List<ChildSession> eligible = switch (stage) {
             case RCPT, DATA -> children.stream().filter(ChildSession::inMessage).toList();
             default -> children.stream().filter(ChildSession::isAlive).toList();
         };
-        targets = applicable(stage, event, targets);
-        if (targets.isEmpty()) {
+        List<ChildSession> targets = applicable(stage, event, eligible);
+        // a child stopped here may still take part (a hidden recipient): then the MTA must not be told to accept
+        boolean stoppedStillIn = eligible.stream().anyMatch(c -> !targets.contains(c) && takesPart(stage, c));
+        if (targets.isEmpty() && !stoppedStillIn) {
             return answer(noTargetAnswer().toDecision());
         }
         Map<String, String> macros = macrosFor(stage);
         List<Outcome> outcomes = runtime.fanOut(targets, c -> c.send(stage, event, macros));
-        Fold fold = new Fold(Status.ACCEPT);
+        Fold fold = new Fold(stoppedStillIn ? Status.CONTINUE : Status.ACCEPT);
         for (Outcome o : outcomes) {
             Status answer = o.effective();
             if ((stage == Stage.CONNECT || stage == Stage.HELO) && answer == Status.DISCARD) {
@@ -200,8 +203,22 @@ final class FanOutSession implements ManagerSession {
         }
     }
 
+    /** Whether {@code child} still takes part after this envelope event: in the message, or in the connection. */
+    private static boolean takesPart(Stage stage, ChildSession child) {
+        return switch (stage) {
+            case MAIL, RCPT, DATA -> child.inMessage();
+            default -> child.isAlive();
+        };
+    }
+
+    /**
+     * The answer when no child is left to ask: the manager's fallback status when children failed and none is
+     * alive (internal trouble, as the reference's "All milters are no longer alive"), accept when they all simply
+     * accepted or were stopped by their conditions.
+     */
     private Status noTargetAnswer() {
-        if (children.stream().noneMatch(ChildSession::isAlive)) {
+        if (children.stream().noneMatch(ChildSession::isAlive)
+                && children.stream().anyMatch(ChildSession::hasFailed)) {
             LOG.log(Level.WARNING, () -> "[manager][error](" + tag + ") All milters are no longer alive: answering "
                     + runtime.config().fallbackStatus().configName());
             return runtime.config().fallbackStatus();
@@ -430,7 +447,8 @@ final class FanOutSession implements ManagerSession {
         }
         String status = lastStatus == null || lastStatus == Status.CONTINUE ? "pass" : lastStatus.configName();
         double elapsed = (System.nanoTime() - startNanos) / 1e9;
-        LOG.log(Level.INFO, () -> String.format("[session][end][%s][%s][%.6f](%s)", lastState, status, elapsed, tag));
+        LOG.log(Level.INFO, () -> String.format(Locale.ROOT, "[session][end][%s][%s][%.6f](%s)", lastState, status,
+                elapsed, tag));
         runtime.sessionClosed(this);
     }
 }

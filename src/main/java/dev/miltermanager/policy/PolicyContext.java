@@ -22,8 +22,9 @@ public interface PolicyContext {
     SessionView session();
 
     /**
-     * Sets a macro for this child only, sent with this event and kept for the rest of the connection (or message,
-     * for envelope and message stages). {@code name} as on the wire ({@code {stress}} or {@code i}).
+     * Sets a macro for this child only, sent with this event and the later ones: for the rest of the connection when
+     * set at CONNECT, HELO or an unknown command, for the rest of the message when set from MAIL on. {@code name} as
+     * on the wire ({@code {stress}} or {@code i}).
      */
     void setMacro(String name, String value);
 }
