@@ -31,11 +31,11 @@ import org.junit.jupiter.api.Test;
  * The performance optimization — children that cannot modify the message are fed in step with the MTA, in parallel
  * with the first, instead of being replayed at end of message — must not change any observable result
  * (design.md §3). For random scenarios (1 to 4 children, each modifying or not, random answers and faults at every
- * stage, random edits computed from what the child saw, one or two messages) the MTA-visible result is compared
- * with the same scenario in which every child negotiates the modification actions, which turns the optimization
- * off (only the first child is then fed in step). Each run is also checked against a plain sequential model of
- * the chain: every child that gets end of message saw the headers and body as the earlier children left them, and
- * the MTA's edits turn its message into the chain's final one.
+ * stage, random edits computed from what the child saw, one or two messages, behind Postfix or another MTA) the
+ * MTA-visible result is compared with the same scenario in which every child negotiates the modification actions,
+ * which turns the optimization off (only the first child is then fed in step). Each run is also checked against a
+ * plain sequential model of the chain: every child that gets end of message saw the headers and body as the earlier
+ * children left them, and the MTA's edits turn its message into the chain's final one.
  *
  * <p>Each case has its own seed; a failure prints it, and {@code -Dproperty.seed=<hex>} replays that one case
  * ({@code -Dproperty.cases=<n>} runs more).
@@ -63,10 +63,11 @@ class InStepEquivalencePropertyTest {
         }
     }
 
-    record Plan(List<ChildPlan> children, List<MessagePlan> messages) {
+    /** @param postfix whether the MTA says it is Postfix (then its hidden Received: header counts for inserts) */
+    record Plan(List<ChildPlan> children, List<MessagePlan> messages, boolean postfix) {
         @Override
         public String toString() {
-            StringBuilder s = new StringBuilder("plan:\n");
+            StringBuilder s = new StringBuilder("plan" + (postfix ? " (Postfix)" : "") + ":\n");
             children.forEach(c -> s.append("  ").append(c).append('\n'));
             messages.forEach(m -> s.append("  message ").append(m.sender()).append(" to ").append(m.recipients())
                     .append(", headers ").append(m.headerLines()).append(", body ").append(m.body().length)
@@ -102,7 +103,7 @@ class InStepEquivalencePropertyTest {
         for (int k = 0, n = failsOnContent ? 1 : r.nextInt(1, 3); k < n; k++) {
             messages.add(randomMessage(r, k));
         }
-        return new Plan(children, messages);
+        return new Plan(children, messages, r.nextInt(4) == 0);
     }
 
     private static ChildPlan randomChild(SplittableRandom r, int index) {
@@ -112,16 +113,16 @@ class InStepEquivalencePropertyTest {
                 replies.put(stage, decision(r, index, false));
             }
         }
-        if (r.nextInt(100) < 40) {
+        if (r.nextInt(100) < 30) {
             replies.put(Stage.EOM, decision(r, index, false));
         }
         Rule rcpt = r.nextInt(100) < 20 ? new Rule(r.nextInt(3), decision(r, index, false)) : null;
-        Rule header = r.nextInt(100) < 30 ? new Rule(r.nextInt(5), decision(r, index, false)) : null;
-        Rule body = r.nextInt(100) < 30 ? new Rule(r.nextInt(5), decision(r, index, true)) : null;
+        Rule header = r.nextInt(100) < 20 ? new Rule(r.nextInt(5), decision(r, index, false)) : null;
+        Rule body = r.nextInt(100) < 20 ? new Rule(r.nextInt(5), decision(r, index, true)) : null;
         boolean modifies = r.nextBoolean();
         List<Edit> edits = new ArrayList<>();
         if (modifies) {
-            for (int n = r.nextInt(0, 5); n > 0; n--) {
+            for (int n = r.nextInt(1, 6); n > 0; n--) {
                 edits.add(Edit.values()[r.nextInt(Edit.values().length)]);
             }
         }
@@ -246,6 +247,9 @@ class InStepEquivalencePropertyTest {
         try (FakeChain chain = builder.start()) {
             List<String> lines = new ArrayList<>();
             chain.negotiate();
+            if (plan.postfix()) {
+                chain.send(new Command.Macros('C', Map.of("v", "Postfix 3.8.6")));
+            }
             if (!envelope(chain, lines, "connect",
                     new Command.Connect("client.example.org", Command.Family.INET, 41000, "192.0.2.10"))
                     || !envelope(chain, lines, "helo", new Command.Helo("client.example.org"))) {
@@ -312,7 +316,10 @@ class InStepEquivalencePropertyTest {
         }
         boolean unchanged = eom.size() == 1 && last.size() == 1;
         lines.add(p + "outcome " + (unchanged ? "accept" : describe(eom)));
-        checkAgainstTheSequentialModel(chain, plan, m, eom);
+        if (!plan.postfix()) {
+            // the model applies edits with Sendmail's indexes; with Postfix the comparison of the runs stands alone
+            checkAgainstTheSequentialModel(chain, plan, m, eom);
+        }
     }
 
     private static String describe(List<List<Response>> calls) {

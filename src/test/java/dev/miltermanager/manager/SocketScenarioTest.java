@@ -115,7 +115,7 @@ class SocketScenarioTest {
                 mta.quit();
             }
             await(() -> chain.manager.activeSessions() == 0, "the session is closed");
-            assertTrue(chain.child(0).quitReceived());
+            assertEquals(FakeSession.State.QUIT, chain.child(0).awaitEnd(FakeChain.WAIT));
             assertEquals("4711", chain.child(1).received(Stage.EOM).getLast().macros().get("i"));
         }
     }
