@@ -109,36 +109,10 @@ final class FanOutSession implements ManagerSession {
     }
 
     private void open(Command.Negotiate offer) {
-        List<ChildConfig> enabled = runtime.config().enabledChildren();
-        List<ChildSession> sessions = new ArrayList<>();
-        for (int i = 0; i < enabled.size(); i++) {
-            ChildConfig c = enabled.get(i);
-            sessions.add(new ChildSession(c, i, tag, runtime.statistics().child(c.name())));
-        }
-        Command.Negotiate childOffer = NegotiationMerge.childOffer(offer);
-        runtime.fanOut(sessions, c -> c.open(childOffer));
-        children = List.copyOf(sessions);
-        List<ChildSession> alive = children.stream().filter(ChildSession::isAlive).toList();
-        Fold failed = new Fold(Status.ACCEPT);
-        children.stream().filter(ChildSession::hasFailed).forEach(c -> failed.add(c.config.fallbackStatus(), null));
-        pendingFallback = null;
-        if (enabled.isEmpty()) {
-            pendingFallback = runtime.config().fallbackStatus();
-            LOG.log(Level.DEBUG, () -> "[manager][negotiate](" + tag + ") no child milter is enabled: answering "
-                    + pendingFallback.configName());
-        } else if (alive.isEmpty()) {
-            pendingFallback = runtime.config().fallbackStatus();
-            LOG.log(Level.ERROR, () -> "[manager][negotiate](" + tag + ") no child milter could be reached: "
-                    + "answering " + pendingFallback.configName());
-        } else if (failed.status().isFinal()) {
-            pendingFallback = runtime.config().fallbackStatus();
-            alive.forEach(ChildSession::quit);
-            LOG.log(Level.ERROR, () -> "[manager][negotiate](" + tag + ") a child milter whose fallback status is "
-                    + failed.status().configName() + " could not be reached: answering "
-                    + pendingFallback.configName() + " without the other children");
-        }
-        agreed = pendingFallback != null ? NegotiationMerge.withoutChildren(offer)
-                : NegotiationMerge.merge(offer, alive.stream().map(ChildSession::negotiated).toList());
+        SessionOpening opening = SessionOpening.open(runtime, tag, offer);
+        children = opening.children();
+        agreed = opening.agreed();
+        pendingFallback = opening.pendingFallback();
     }
 
     // ---- envelope events: to every eligible child at once ----
