@@ -26,6 +26,11 @@ final class ConnectionLink implements Link {
     }
 
     @Override
+    public void acknowledgePromptly() {
+        connection.acknowledgePromptly();
+    }
+
+    @Override
     public Guard arm(Duration timeout) {
         Deadline deadline = connection.deadline(timeout, "milter client");
         return new Guard() {

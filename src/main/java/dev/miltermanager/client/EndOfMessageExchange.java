@@ -38,6 +38,9 @@ final class EndOfMessageExchange {
         int progress = 0;
         while (true) {
             long left = Math.max(1, deadline - System.nanoTime());
+            // libmilter writes each modification and the verdict separately, without TCP_NODELAY: a delayed ACK
+            // from us would hold its next packet back for ~40 ms.
+            exchange.acknowledgePromptly();
             Response response = exchange.receiveResponse(Phase.EOM, MilterTimeoutException.Kind.END_OF_MESSAGE,
                     Duration.ofNanos(left), options.endOfMessageTimeout(), "end-of-message verdict");
             switch (response) {

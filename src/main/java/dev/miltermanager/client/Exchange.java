@@ -125,6 +125,11 @@ final class Exchange {
         }
     }
 
+    /** Has the data received next acknowledged at once, for a milter that may be waiting for our ACK. */
+    void acknowledgePromptly() {
+        link.acknowledgePromptly();
+    }
+
     /** Records that the last command sent takes no reply, and why, for {@link #checkNothingPending}. */
     void noReplyOwed(String why) {
         noReplyOwed = why;

@@ -18,6 +18,9 @@ interface Link {
     /** Writes every remaining byte of the buffers in order, in as few system calls as possible. */
     void write(ByteBuffer... buffers) throws IOException;
 
+    /** Has the data received next acknowledged at once (see {@code Connection.acknowledgePromptly()}). */
+    void acknowledgePromptly();
+
     /** Arms a deadline: unless disarmed first, the link is closed when {@code timeout} passes. */
     Guard arm(Duration timeout);
 

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import jdk.net.ExtendedSocketOptions;
 
 /** The {@link Connection} over a blocking {@link SocketChannel}. */
 final class ChannelConnection implements Connection {
@@ -26,6 +27,7 @@ final class ChannelConnection implements Connection {
     private final ChannelInputStream input;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final AtomicReference<Expiry> expiry = new AtomicReference<>();
+    private final boolean quickAck;
 
     /** The first deadline that closed the connection. */
     private record Expiry(String phase, Duration timeout) {
@@ -42,6 +44,7 @@ final class ChannelConnection implements Connection {
             throw new IllegalArgumentException("the channel is not connected: " + peer);
         }
         Connector.setNoDelay(channel);
+        this.quickAck = channel.supportedOptions().contains(ExtendedSocketOptions.TCP_QUICKACK);
         this.input = new ChannelInputStream(this, channel);
     }
 
@@ -74,6 +77,17 @@ final class ChannelConnection implements Connection {
     @Override
     public Deadline deadline(Duration timeout, String phase) {
         return watchdog.arm(() -> expire(phase, timeout), timeout, phase);
+    }
+
+    @Override
+    public void acknowledgePromptly() {
+        if (quickAck) {
+            try {
+                channel.setOption(ExtendedSocketOptions.TCP_QUICKACK, true);
+            } catch (IOException e) {
+                // the peer may be gone; the next read reports it
+            }
+        }
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import jdk.net.ExtendedSocketOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -231,6 +233,32 @@ class ConnectionTest {
     void closingTheInputStreamClosesTheConnection() throws IOException {
         server.input().close();
         assertFalse(server.isOpen());
+    }
+
+    @Test
+    void acknowledgePromptlyLeavesDelayedAckModeOnTcp() throws IOException {
+        try (SocketChannel channel = SocketChannel.open(listener.localSpec().toSocketAddress());
+             SocketChannel accepted = listener.accept()) {
+            assumeTrue(channel.supportedOptions().contains(ExtendedSocketOptions.TCP_QUICKACK), "Linux only");
+            Connection connection = Connection.of(channel);
+            channel.setOption(ExtendedSocketOptions.TCP_QUICKACK, false); // delayed ACKs, as in a busy exchange
+            connection.acknowledgePromptly();
+            assertTrue(channel.getOption(ExtendedSocketOptions.TCP_QUICKACK));
+            connection.close();
+            connection.acknowledgePromptly(); // harmless once closed
+            assertTrue(accepted.isOpen());
+        }
+    }
+
+    @Test
+    void acknowledgePromptlyIsHarmlessOnAUnixSocket(@TempDir Path dir) throws IOException {
+        try (Listener unix = Listener.open(ConnectionSpec.unix(dir.resolve("m.sock")));
+             Connection unixClient = Connection.connect(unix.localSpec(), CONNECT_TIMEOUT);
+             SocketChannel accepted = unix.accept()) {
+            unixClient.acknowledgePromptly();
+            accepted.write(ByteBuffer.wrap(new byte[] {42}));
+            assertEquals(42, unixClient.input().read());
+        }
     }
 
     @Test
