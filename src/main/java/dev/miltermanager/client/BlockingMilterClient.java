@@ -53,7 +53,7 @@ final class BlockingMilterClient implements MilterClient {
         Connection connection;
         try {
             connection = Connection.connect(spec, options.connectTimeout());
-        } catch (dev.miltermanager.transport.MilterTimeoutException e) {
+        } catch (dev.miltermanager.transport.DeadlineExceededException e) {
             throw new MilterTimeoutException(milter, Phase.OPEN, MilterTimeoutException.Kind.CONNECT,
                     options.connectTimeout(), "could not connect");
         } catch (IOException e) {

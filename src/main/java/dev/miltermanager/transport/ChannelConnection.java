@@ -115,13 +115,13 @@ final class ChannelConnection implements Connection {
     }
 
     /**
-     * The exception to throw for an I/O failure: a {@link MilterTimeoutException} if a deadline closed the
+     * The exception to throw for an I/O failure: a {@link DeadlineExceededException} if a deadline closed the
      * connection (thrown here), otherwise the failure itself (returned).
      */
     IOException failure(IOException e) {
         Expiry expired = expiry.get();
         if (expired != null) {
-            throw new MilterTimeoutException(expired.phase(), expired.timeout(), peer, e);
+            throw new DeadlineExceededException(expired.phase(), expired.timeout(), peer, e);
         }
         return e;
     }

@@ -25,7 +25,7 @@ import java.time.Duration;
  * }
  * }
  * When a deadline passes, the connection is closed, and the blocked operation and every later one throw a
- * {@link MilterTimeoutException} naming the phase and timeout of the deadline that passed. Other I/O failures are
+ * {@link DeadlineExceededException} naming the phase and timeout of the deadline that passed. Other I/O failures are
  * plain {@link IOException}s.
  *
  * <p>Thread-safety: {@code write} may be called from several threads (a lock keeps each call's buffers
@@ -41,7 +41,7 @@ public interface Connection extends Closeable {
      * get {@code TCP_NODELAY}.
      *
      * @param timeout how long connecting may take in all; must be positive
-     * @throws MilterTimeoutException if no address answered in time
+     * @throws DeadlineExceededException if no address answered in time
      * @throws java.net.ConnectException if the peer refused or is not there; the message names the spec
      * @throws java.net.UnknownHostException if the host name does not resolve to an address of the family
      */
@@ -71,13 +71,13 @@ public interface Connection extends Closeable {
      * gathering write when they fit in the send buffer). Each buffer's position ends at its limit. Concurrent
      * calls do not interleave.
      *
-     * @throws MilterTimeoutException if a deadline passed on this connection
+     * @throws DeadlineExceededException if a deadline passed on this connection
      */
     void write(ByteBuffer... buffers) throws IOException;
 
     /**
      * Arms a deadline on this connection: if it is not closed within {@code timeout}, the connection is closed,
-     * and the operation blocked on it and every later one throw a {@link MilterTimeoutException}.
+     * and the operation blocked on it and every later one throw a {@link DeadlineExceededException}.
      *
      * @param timeout must be positive
      * @param phase what is guarded ("reading", "writing", "end-of-message", ...), for the exception's message

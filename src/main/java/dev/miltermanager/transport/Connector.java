@@ -37,7 +37,7 @@ final class Connector {
             }
         }
         if (failure == null) {
-            throw new MilterTimeoutException("connecting", timeout, spec.toString(),
+            throw new DeadlineExceededException("connecting", timeout, spec.toString(),
                     new SocketTimeoutException("no time left to connect"));
         }
         throw failure;
@@ -54,7 +54,7 @@ final class Connector {
         } catch (IOException e) {
             channel.close();
             if (deadline.expired()) {
-                throw new MilterTimeoutException("connecting", timeout, spec.toString(), e);
+                throw new DeadlineExceededException("connecting", timeout, spec.toString(), e);
             }
             boolean named = spec instanceof ConnectionSpec.Inet inet
                     && inet.host().filter(host -> !HostRule.isLiteral(host)).isPresent();
@@ -68,7 +68,7 @@ final class Connector {
         }
         if (deadline.expired()) {
             // connected, but the watchdog closed the channel just before it was disarmed
-            throw new MilterTimeoutException("connecting", timeout, spec.toString(),
+            throw new DeadlineExceededException("connecting", timeout, spec.toString(),
                     new AsynchronousCloseException());
         }
         setNoDelay(channel);

@@ -8,18 +8,18 @@ import java.time.Duration;
  * mechanism of the project: a blocking {@link java.nio.channels.SocketChannel} has no connect timeout and a
  * Unix-domain channel has no read timeout, but closing a channel from another thread makes the blocked
  * connect, read or write fail at once with an {@link java.nio.channels.AsynchronousCloseException}. The caller
- * then sees {@link Deadline#expired()} and reports a {@link MilterTimeoutException}.
+ * then sees {@link Deadline#expired()} and reports a {@link DeadlineExceededException}.
  *
  * <p>Arming is cheap (one entry in a timer queue; disarming removes it), so a deadline can wrap every single read
  * or write. {@link Connection#deadline(Duration, String)} does this for connections and turns the failure into a
- * {@link MilterTimeoutException} by itself; use the watchdog directly for other closeable resources:
+ * {@link DeadlineExceededException} by itself; use the watchdog directly for other closeable resources:
  * {@snippet :
  * Deadline deadline = Watchdog.shared().arm(channel, Duration.ofSeconds(7), "connecting");
  * try {
  *     channel.connect(address);
  * } catch (IOException e) {
  *     if (deadline.expired()) {
- *         throw new MilterTimeoutException("connecting", deadline.timeout(), address.toString(), e);
+ *         throw new DeadlineExceededException("connecting", deadline.timeout(), address.toString(), e);
  *     }
  *     throw e;
  * } finally {

@@ -134,7 +134,7 @@ class ConnectionTest {
     @Test
     void readTimeoutFiresOnASilentPeer() {
         long start = System.nanoTime();
-        var e = assertThrows(MilterTimeoutException.class, () -> {
+        var e = assertThrows(DeadlineExceededException.class, () -> {
             try (Deadline deadline = client.deadline(Duration.ofMillis(150), "reading")) {
                 client.input().read();
             }
@@ -146,7 +146,7 @@ class ConnectionTest {
         assertEquals(Duration.ofMillis(150), e.timeout());
         assertFalse(client.isOpen());
         // the connection stays dead, and says why
-        var later = assertThrows(MilterTimeoutException.class, () -> client.write(ByteBuffer.wrap(new byte[] {1})));
+        var later = assertThrows(DeadlineExceededException.class, () -> client.write(ByteBuffer.wrap(new byte[] {1})));
         assertEquals("reading", later.phase());
     }
 
@@ -157,11 +157,11 @@ class ConnectionTest {
                 try (Deadline deadline = client.deadline(Duration.ofMillis(100), "reading")) {
                     client.input().read();
                     return null;
-                } catch (MilterTimeoutException e) {
+                } catch (DeadlineExceededException e) {
                     return e;
                 }
             });
-            assertInstanceOf(MilterTimeoutException.class, outcome.get(2, TimeUnit.SECONDS));
+            assertInstanceOf(DeadlineExceededException.class, outcome.get(2, TimeUnit.SECONDS));
         }
     }
 
@@ -170,7 +170,7 @@ class ConnectionTest {
         try (Listener unix = Listener.open(ConnectionSpec.unix(dir.resolve("m.sock")));
              Connection unixClient = Connection.connect(unix.localSpec(), CONNECT_TIMEOUT);
              SocketChannel accepted = unix.accept()) {
-            var e = assertThrows(MilterTimeoutException.class, () -> {
+            var e = assertThrows(DeadlineExceededException.class, () -> {
                 try (Deadline deadline = unixClient.deadline(Duration.ofMillis(100), "reading")) {
                     unixClient.input().readNBytes(4);
                 }
@@ -186,7 +186,7 @@ class ConnectionTest {
         for (int i = 0; i < lots.length; i++) {
             lots[i] = ByteBuffer.allocate(1024 * 1024); // 64 MiB: far beyond the socket buffers
         }
-        var e = assertThrows(MilterTimeoutException.class, () -> {
+        var e = assertThrows(DeadlineExceededException.class, () -> {
             try (Deadline deadline = client.deadline(Duration.ofMillis(200), "writing")) {
                 client.write(lots);
             }
@@ -219,7 +219,7 @@ class ConnectionTest {
         client.close();
         var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> reading.get(2, TimeUnit.SECONDS));
         assertInstanceOf(IOException.class, e.getCause().getCause() == null ? e.getCause() : e.getCause().getCause());
-        assertFalse(e.getCause() instanceof MilterTimeoutException);
+        assertFalse(e.getCause() instanceof DeadlineExceededException);
     }
 
     @Test

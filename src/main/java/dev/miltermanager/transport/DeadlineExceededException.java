@@ -10,7 +10,7 @@ import java.util.Objects;
  * the peer, the phase and the timeout, e.g. {@code inet:10025@[127.0.0.1]: timed out after 7 s while reading}.
  * The connection it came from is no longer usable.
  */
-public final class MilterTimeoutException extends UncheckedIOException {
+public final class DeadlineExceededException extends UncheckedIOException {
     private static final long serialVersionUID = 1L;
 
     private final String phase;
@@ -23,7 +23,7 @@ public final class MilterTimeoutException extends UncheckedIOException {
      * @param peer the other end, as printed in logs
      * @param cause the I/O failure the expiry caused, typically an {@link java.nio.channels.AsynchronousCloseException}
      */
-    public MilterTimeoutException(String phase, Duration timeout, String peer, IOException cause) {
+    public DeadlineExceededException(String phase, Duration timeout, String peer, IOException cause) {
         super(peer + ": timed out after " + describe(timeout) + " while " + phase, Objects.requireNonNull(cause));
         this.phase = phase;
         this.timeout = timeout;
