@@ -9,8 +9,8 @@ import dev.miltermanager.protocol.Response.ChangeHeader;
 import dev.miltermanager.protocol.Response.InsertHeader;
 import java.util.ArrayList;
 import java.util.List;
+import dev.miltermanager.testsupport.SeededProperty;
 import java.util.SplittableRandom;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,12 +29,12 @@ class HeaderDiffPropertyTest {
 
     @Test
     void theDiffReplaysToTheEditedList() {
-        check(5000, random -> roundTrip(random, randomHeaders(random, random.nextInt(0, 12)), 12));
+        SeededProperty.check(5000, random -> roundTrip(random, randomHeaders(random, random.nextInt(0, 12)), 12));
     }
 
     @Test
     void theDiffReplaysToTheEditedListForLongLists() {
-        check(40, random -> roundTrip(random, randomHeaders(random, random.nextInt(900, 1500)), 30));
+        SeededProperty.check(40, random -> roundTrip(random, randomHeaders(random, random.nextInt(900, 1500)), 30));
     }
 
     private static void roundTrip(SplittableRandom random, List<HeaderField> received, int maxEdits) {
@@ -179,30 +179,6 @@ class HeaderDiffPropertyTest {
             if (!change.value().isEmpty()) {
                 queueFile.add(new HeaderField(change.name(), change.value()));
             }
-        }
-    }
-
-    /** Runs {@code body} for {@code cases} fresh seeds, or the one given with {@code -Dproperty.seed}. */
-    private static void check(int cases, Consumer<SplittableRandom> body) {
-        String replay = System.getProperty("property.seed");
-        if (replay != null) {
-            run(Long.parseUnsignedLong(replay.strip().replaceFirst("^0[xX]", ""), 16), body);
-            return;
-        }
-        SplittableRandom seeds = new SplittableRandom();
-        for (int i = Integer.getInteger("property.cases", cases); i > 0; i--) {
-            run(seeds.nextLong(), body);
-        }
-    }
-
-    private static void run(long seed, Consumer<SplittableRandom> body) {
-        try {
-            body.accept(new SplittableRandom(seed));
-        } catch (Throwable failure) {
-            String hex = String.format("0x%016x", seed);
-            System.err.println("HeaderDiffPropertyTest failed for seed " + hex);
-            throw new AssertionError("property failed for seed " + hex + " (replay with -Dproperty.seed=" + hex
-                    + "): " + failure, failure);
         }
     }
 }

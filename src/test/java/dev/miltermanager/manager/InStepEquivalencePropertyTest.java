@@ -23,8 +23,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import dev.miltermanager.testsupport.SeededProperty;
 import java.util.SplittableRandom;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -78,7 +78,7 @@ class InStepEquivalencePropertyTest {
 
     @Test
     void feedingNonModifyingChildrenInStepChangesNoObservableResult() {
-        check(120, random -> {
+        SeededProperty.check(120, random -> {
             Plan plan = randomPlan(random);
             List<String> optimized = run(plan, false);
             List<String> sequential = run(plan, true);
@@ -402,26 +402,4 @@ class InStepEquivalencePropertyTest {
 
     // ---- seeds ----
 
-    private static void check(int cases, Consumer<SplittableRandom> body) {
-        String replay = System.getProperty("property.seed");
-        if (replay != null) {
-            run(Long.parseUnsignedLong(replay.strip().replaceFirst("^0[xX]", ""), 16), body);
-            return;
-        }
-        SplittableRandom seeds = new SplittableRandom();
-        for (int i = Integer.getInteger("property.cases", cases); i > 0; i--) {
-            run(seeds.nextLong(), body);
-        }
-    }
-
-    private static void run(long seed, Consumer<SplittableRandom> body) {
-        try {
-            body.accept(new SplittableRandom(seed));
-        } catch (Throwable failure) {
-            String hex = String.format("0x%016x", seed);
-            System.err.println("InStepEquivalencePropertyTest failed for seed " + hex);
-            throw new AssertionError("property failed for seed " + hex + " (replay with -Dproperty.seed=" + hex
-                    + "): " + failure, failure);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package dev.miltermanager.protocol;
 
+import dev.miltermanager.testsupport.SeededProperty;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.ByteArrayOutputStream;

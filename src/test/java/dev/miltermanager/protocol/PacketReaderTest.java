@@ -1,5 +1,6 @@
 package dev.miltermanager.protocol;
 
+import dev.miltermanager.testsupport.SeededProperty;
 import static dev.miltermanager.protocol.Wire.hex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

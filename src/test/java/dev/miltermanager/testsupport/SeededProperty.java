@@ -1,4 +1,4 @@
-package dev.miltermanager.protocol;
+package dev.miltermanager.testsupport;
 
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
@@ -8,7 +8,7 @@ import java.util.function.Consumer;
  * {@code bin/build test -Dtest=Class#method -Dproperty.seed=<hex seed>} replays exactly that case.
  * {@code -Dproperty.cases=<n>} runs more (or fewer) cases.
  */
-final class SeededProperty {
+public final class SeededProperty {
     private static final String SEED_PROPERTY = "property.seed";
     private static final String CASES_PROPERTY = "property.cases";
 
@@ -16,7 +16,7 @@ final class SeededProperty {
     }
 
     /** Runs {@code body} for {@code cases} random cases (or the one replayed case). */
-    static void check(int cases, Consumer<SplittableRandom> body) {
+    public static void check(int cases, Consumer<SplittableRandom> body) {
         String replay = System.getProperty(SEED_PROPERTY);
         if (replay != null) {
             run(Long.parseUnsignedLong(replay.strip().replaceFirst("^0[xX]", ""), 16), body);
@@ -34,6 +34,7 @@ final class SeededProperty {
             body.accept(new SplittableRandom(seed));
         } catch (Throwable failure) {
             String hex = String.format("0x%016x", seed);
+            System.err.println("property failed for seed " + hex);
             throw new AssertionError("property failed for seed " + hex + " (replay with -D" + SEED_PROPERTY + "="
                     + hex + "): " + failure, failure);
         }
