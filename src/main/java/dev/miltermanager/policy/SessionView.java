@@ -8,8 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A read-only view of one MTA session as the manager has seen it so far, for policies. Values reflect the state
- * before the event being decided.
+ * A read-only view of one MTA session as the manager has seen it so far, for policies. Values include the event
+ * being decided: at MAIL the sender is set, at RCPT the recipient is the last of {@link #recipients()}, at HEADER
+ * the header is the last of {@link #headers()}.
  */
 public interface SessionView {
 
