@@ -4,6 +4,7 @@ import dev.miltermanager.client.EndOfMessageResult;
 import dev.miltermanager.client.MilterClient;
 import dev.miltermanager.client.MilterClientException;
 import dev.miltermanager.client.Negotiated;
+import dev.miltermanager.protocol.Action;
 import dev.miltermanager.protocol.Command;
 import dev.miltermanager.protocol.Response;
 import dev.miltermanager.protocol.Stage;
@@ -11,7 +12,6 @@ import dev.miltermanager.protocol.Status;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -103,7 +103,7 @@ final class ChildSession {
 
     /** Whether the child negotiated any action that changes the message. */
     boolean modifies() {
-        return negotiated != null && (negotiated.actions() & dev.miltermanager.protocol.Action.MODIFICATIONS) != 0;
+        return negotiated != null && (negotiated.actions() & Action.MODIFICATIONS) != 0;
     }
 
     /** Sends one event; a fault yields the fallback status. */
@@ -173,11 +173,7 @@ final class ChildSession {
 
     /** The statistics line of the C milter manager: {@code [milter][end][state][status][elapsed](tag): name}. */
     void logEnd() {
-        String status = lastStatus == null || lastStatus == Status.CONTINUE ? "pass" : lastStatus.configName();
-        double elapsed = (System.nanoTime() - startNanos) / 1e9;
-        // Locale.ROOT: log analysers read the elapsed seconds with a dot, whatever the machine's locale
-        LOG.log(Level.INFO, () -> String.format(Locale.ROOT, "[milter][end][%s][%s][%.6f](%s): %s", lastState, status,
-                elapsed, tag, name()));
+        LOG.log(Level.INFO, () -> EndLine.format("milter", lastState, lastStatus, startNanos, tag) + ": " + name());
     }
 
     private Map<String, String> withPolicyMacros(Map<String, String> macros) {

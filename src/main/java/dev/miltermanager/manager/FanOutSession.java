@@ -11,7 +11,6 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -23,6 +22,11 @@ import java.util.Optional;
  */
 final class FanOutSession implements ManagerSession {
     private static final System.Logger LOG = System.getLogger(FanOutSession.class.getName());
+    /**
+     * The commands whose macros belong to one message and are forgotten when it ends; MAIL's own are forgotten at
+     * ABORT only, since they arrive just before the MAIL that starts the next message.
+     */
+    private static final List<Character> MESSAGE_MACRO_CODES = List.of('R', 'T', 'L', 'N', 'B', 'E');
 
     final ManagerRuntime runtime;
     final String tag;
@@ -122,82 +126,7 @@ final class FanOutSession implements ManagerSession {
         if (pendingFallback != null) {
             return answer(pendingFallback.toDecision());
         }
-        List<ChildSession> eligible = switch (stage) {
-            case RCPT, DATA -> children.stream().filter(ChildSession::inMessage).toList();
-            default -> children.stream().filter(ChildSession::isAlive).toList();
-        };
-        List<ChildSession> targets = applicable(stage, event, eligible);
-        // a child stopped here may still take part (a hidden recipient): then the MTA must not be told to accept
-        boolean stoppedStillIn = eligible.stream().anyMatch(c -> !targets.contains(c) && takesPart(stage, c));
-        if (targets.isEmpty() && !stoppedStillIn) {
-            return answer(noTargetAnswer().toDecision());
-        }
-        Map<String, String> macros = macrosFor(stage);
-        List<Outcome> outcomes = runtime.fanOut(targets, c -> c.send(stage, event, macros));
-        Fold fold = new Fold(stoppedStillIn ? Status.CONTINUE : Status.ACCEPT);
-        for (Outcome o : outcomes) {
-            Status answer = o.effective();
-            if ((stage == Stage.CONNECT || stage == Stage.HELO) && answer == Status.DISCARD) {
-                answer = Status.ACCEPT;
-            }
-            fold.add(answer, o.decision());
-            afterEnvelopeAnswer(stage, o.child(), answer);
-        }
-        Status folded = fold.status();
-        boolean endsMessage = folded.isFinal() && switch (stage) {
-            case MAIL, DATA -> true;
-            case RCPT -> folded == Status.DISCARD;
-            default -> false;
-        };
-        if (endsMessage) {
-            children.stream().filter(ChildSession::inMessage).forEach(ChildSession::abort);
-        }
-        return answer(fold.toDecision());
-    }
-
-    private void afterEnvelopeAnswer(Stage stage, ChildSession child, Status answer) {
-        switch (stage) {
-            case CONNECT, HELO -> {
-                if (answer != Status.CONTINUE && child.isAlive()) {
-                    child.quit();
-                }
-            }
-            case MAIL, DATA -> {
-                if (answer != Status.CONTINUE) {
-                    child.leaveMessage();
-                }
-            }
-            case RCPT -> {
-                if (answer == Status.ACCEPT) {
-                    child.leaveMessage();
-                }
-            }
-            default -> {
-            }
-        }
-    }
-
-    /** Whether {@code child} still takes part after this envelope event: in the message, or in the connection. */
-    private static boolean takesPart(Stage stage, ChildSession child) {
-        return switch (stage) {
-            case MAIL, RCPT, DATA -> child.inMessage();
-            default -> child.isAlive();
-        };
-    }
-
-    /**
-     * The answer when no child is left to ask: the manager's fallback status when children failed and none is
-     * alive (internal trouble, as the reference's "All milters are no longer alive"), accept when they all simply
-     * accepted or were stopped by their conditions.
-     */
-    private Status noTargetAnswer() {
-        if (children.stream().noneMatch(ChildSession::isAlive)
-                && children.stream().anyMatch(ChildSession::hasFailed)) {
-            LOG.log(Level.WARNING, () -> "[manager][error](" + tag + ") All milters are no longer alive: answering "
-                    + runtime.config().fallbackStatus().configName());
-            return runtime.config().fallbackStatus();
-        }
-        return Status.ACCEPT;
+        return answer(EnvelopeFanOut.run(this, stage, event));
     }
 
     // ---- message events: in step with the first children ----
@@ -305,9 +234,7 @@ final class FanOutSession implements ManagerSession {
 
     private void startMessage() {
         endMessage();
-        for (char code : new char[] {'R', 'T', 'L', 'N', 'B', 'E'}) {
-            stageMacros.remove(code);
-        }
+        MESSAGE_MACRO_CODES.forEach(stageMacros::remove);
         children.forEach(ChildSession::joinMessage);
     }
 
@@ -322,9 +249,8 @@ final class FanOutSession implements ManagerSession {
         children.stream().filter(ChildSession::inMessage).forEach(ChildSession::abort);
         endMessage();
         state.newMessage();
-        for (char code : new char[] {'M', 'R', 'T', 'L', 'N', 'B', 'E'}) {
-            stageMacros.remove(code);
-        }
+        stageMacros.remove('M');
+        MESSAGE_MACRO_CODES.forEach(stageMacros::remove);
     }
 
     // ---- helpers shared with the end-of-message run ----
@@ -419,10 +345,7 @@ final class FanOutSession implements ManagerSession {
             child.quit();
             child.logEnd();
         }
-        String status = lastStatus == null || lastStatus == Status.CONTINUE ? "pass" : lastStatus.configName();
-        double elapsed = (System.nanoTime() - startNanos) / 1e9;
-        LOG.log(Level.INFO, () -> String.format(Locale.ROOT, "[session][end][%s][%s][%.6f](%s)", lastState, status,
-                elapsed, tag));
+        LOG.log(Level.INFO, () -> EndLine.format("session", lastState, lastStatus, startNanos, tag));
         runtime.sessionClosed(this);
     }
 }
