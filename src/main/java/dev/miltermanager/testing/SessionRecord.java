@@ -15,21 +15,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
  * The mutable record behind a {@link FakeSession}: written by the connection's thread, read by tests. Every field
- * is guarded by {@link #lock}; every change signals {@link #changed}.
+ * is guarded by one {@link Guard}; every change wakes the waiters.
  */
 final class SessionRecord {
     private final int index;
     private final String peer;
     private final long startNanos = System.nanoTime();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
+    private final Guard guard = new Guard();
 
     Optional<Command.Negotiate> offer = Optional.empty();
     Optional<Response.Negotiate> negotiated = Optional.empty();
@@ -59,42 +56,16 @@ final class SessionRecord {
 
     /** Reads under the lock. */
     <T> T read(Function<SessionRecord, T> reader) {
-        lock.lock();
-        try {
-            return reader.apply(this);
-        } finally {
-            lock.unlock();
-        }
+        return guard.read(() -> reader.apply(this));
     }
 
     /** Waits until {@code done} holds (evaluated under the lock, after every change). */
     boolean await(BooleanSupplier done, Duration timeout) {
-        long remaining = timeout.toNanos();
-        lock.lock();
-        try {
-            while (!done.getAsBoolean()) {
-                if (remaining <= 0) {
-                    return false;
-                }
-                remaining = changed.awaitNanos(remaining);
-            }
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while waiting", e);
-        } finally {
-            lock.unlock();
-        }
+        return guard.await(done, timeout);
     }
 
     private void update(Runnable change) {
-        lock.lock();
-        try {
-            change.run();
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        guard.update(change);
     }
 
     private void log(String direction, String text) {
@@ -111,8 +82,7 @@ final class SessionRecord {
 
     /** Records a command with the macros that came before it; returns the record, and the message it belongs to. */
     Received command(Command command) {
-        lock.lock();
-        try {
+        return guard.update(() -> {
             Map<String, String> macros = pendingMacros.remove(command.code());
             Received received = new Received(command, macros == null ? Map.of() : macros);
             this.received.add(received);
@@ -121,11 +91,8 @@ final class SessionRecord {
             }
             trackMessage(command);
             log("MTA", Texts.describe(command));
-            changed.signalAll();
             return received;
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** The message in progress (or the last one), as it stands. */
