@@ -175,17 +175,17 @@ final class BodyBuffer implements Closeable {
         return new FileSliceStream(channel, size);
     }
 
-    /** Empties the body and deletes its file; further appends and reads fail. Idempotent. */
+    /**
+     * Empties the body and deletes its file; further appends and reads fail. Idempotent. A file that cannot be
+     * deleted is logged, not thrown, as in {@link #reset()}: the session goes on either way.
+     */
     @Override
-    public void close() throws IOException {
+    public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        generation++;
-        size = 0;
-        memory = EMPTY;
-        discardFile();
+        reset();
     }
 
     private void ensureOpen() {

@@ -213,11 +213,7 @@ final class EndOfMessageRun {
 
     private static void closeQuietly(BodyBuffer buffer) {
         if (buffer != null) {
-            try {
-                buffer.close();
-            } catch (IOException e) {
-                // a temporary file that cannot be deleted was already logged by the buffer
-            }
+            buffer.close();
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.miltermanager.protocol.MilterProtocolException;
 import dev.miltermanager.protocol.Packet;
 import dev.miltermanager.protocol.PacketLimits;
 import dev.miltermanager.protocol.PacketReader;
+import dev.miltermanager.protocol.Response;
 import dev.miltermanager.protocol.ResponseCodec;
 import dev.miltermanager.transport.Connection;
 import dev.miltermanager.transport.ConnectionSpec;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -122,7 +124,7 @@ final class ManagerServer implements AutoCloseable {
         }
     }
 
-    private static void write(Connection connection, java.util.List<dev.miltermanager.protocol.Response> responses) {
+    private static void write(Connection connection, List<Response> responses) {
         if (responses.isEmpty()) {
             return;
         }

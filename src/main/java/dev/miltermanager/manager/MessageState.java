@@ -138,11 +138,7 @@ final class MessageState implements AutoCloseable {
     @Override
     public void close() {
         if (body != null) {
-            try {
-                body.close();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            body.close();
             body = null;
         }
     }

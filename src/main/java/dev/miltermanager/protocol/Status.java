@@ -41,7 +41,7 @@ public enum Status {
      */
     public static Status parse(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
-        if (n.equals("tempfail") || n.equals("temporary_failure")) {
+        if (n.equals("tempfail")) {
             return TEMPORARY_FAILURE;
         }
         for (Status s : values()) {
