@@ -4,6 +4,7 @@ import dev.miltermanager.client.EndOfMessageResult;
 import dev.miltermanager.client.MilterClient;
 import dev.miltermanager.client.MilterClientException;
 import dev.miltermanager.client.Negotiated;
+import dev.miltermanager.policy.ApplicabilityPolicy;
 import dev.miltermanager.protocol.Action;
 import dev.miltermanager.protocol.Command;
 import dev.miltermanager.protocol.Response;
@@ -24,6 +25,8 @@ final class ChildSession {
     private static final System.Logger LOG = System.getLogger(ChildSession.class.getName());
 
     final ChildConfig config;
+    /** The child's conditions combined once for the session (asked at every event), or null for none. */
+    final ApplicabilityPolicy policy;
     final int index;
     private final String tag;
     private final ChildStatistics statistics;
@@ -42,6 +45,7 @@ final class ChildSession {
 
     ChildSession(ChildConfig config, int index, String tag, ChildStatistics statistics) {
         this.config = config;
+        this.policy = config.policy().orElse(null);
         this.index = index;
         this.tag = tag;
         this.statistics = statistics;

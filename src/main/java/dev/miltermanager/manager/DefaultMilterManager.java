@@ -1,6 +1,5 @@
 package dev.miltermanager.manager;
 
-import dev.miltermanager.policy.ApplicabilityPolicy;
 import dev.miltermanager.policy.PolicyContext;
 import dev.miltermanager.policy.SessionView;
 import dev.miltermanager.protocol.Command;
@@ -11,7 +10,6 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -135,12 +133,11 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
 
     @Override
     public boolean applies(ChildSession child, Stage stage, Command event, SessionState state) {
-        Optional<ApplicabilityPolicy> policy = child.config.policy();
-        if (policy.isEmpty()) {
+        if (child.policy == null) {
             return true;
         }
         try {
-            return policy.get().applies(new Context(child, stage, event, state));
+            return child.policy.applies(new Context(child, stage, event, state));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "[manager][condition][error] a condition of " + child.name() + " failed at "
                     + ChildSession.stateName(stage) + "; applying the child", e);
