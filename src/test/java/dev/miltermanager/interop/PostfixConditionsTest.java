@@ -3,8 +3,6 @@ package dev.miltermanager.interop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.when;
 
 import dev.miltermanager.manager.ChildConfig;
 import dev.miltermanager.manager.MilterManager;
@@ -20,6 +18,7 @@ import dev.miltermanager.protocol.Status;
 import dev.miltermanager.testing.FakeMilter;
 import dev.miltermanager.testing.FakeSession;
 import dev.miltermanager.transport.ConnectionSpec;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -100,15 +99,42 @@ class PostfixConditionsTest {
         assertEquals(limit * 3 / 4, threshold);
     }
 
-    /** A CONNECT while {@code sessions} sessions run. */
+    /** A CONNECT while {@code sessions} sessions run (the policy reads nothing else). */
     private static PolicyContext connectWith(int sessions) {
-        SessionView view = mock(SessionView.class);
-        when(view.activeSessions()).thenReturn(sessions);
-        PolicyContext context = mock(PolicyContext.class);
-        when(context.stage()).thenReturn(Stage.CONNECT);
-        when(context.event()).thenReturn(new Command.Connect("[192.0.2.1]", Command.Family.INET, 4000, "192.0.2.1"));
-        when(context.session()).thenReturn(view);
-        return context;
+        SessionView view = (SessionView) Proxy.newProxyInstance(SessionView.class.getClassLoader(),
+                new Class<?>[] {SessionView.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("activeSessions")) {
+                        return sessions;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+        Command.Connect connect = new Command.Connect("[192.0.2.1]", Command.Family.INET, 4000, "192.0.2.1");
+        return new PolicyContext() {
+            @Override
+            public String childName() {
+                return "child";
+            }
+
+            @Override
+            public Stage stage() {
+                return Stage.CONNECT;
+            }
+
+            @Override
+            public Command event() {
+                return connect;
+            }
+
+            @Override
+            public SessionView session() {
+                return view;
+            }
+
+            @Override
+            public void setMacro(String name, String value) {
+                throw new UnsupportedOperationException("No Stress sets no macro");
+            }
+        };
     }
 
     private static ChildConfig child(String name, FakeMilter fake, ConditionCatalog catalog, String condition) {
