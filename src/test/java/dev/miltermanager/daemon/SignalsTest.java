@@ -43,4 +43,16 @@ class SignalsTest {
         Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
         assertEquals(0, kill.waitFor());
     }
+
+    @Test
+    void theMainClassHandsCtlToTheControlClient(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process ctl = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "ctl", "status", "--control-spec", "unix:" + dir.resolve("none.sock")).start();
+        String err = new String(ctl.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(ctl.waitFor(20, TimeUnit.SECONDS));
+        assertEquals(1, ctl.exitValue(), err);
+        assertTrue(err.contains("milter-manager ctl: cannot reach the control interface at unix:"), err);
+    }
 }
