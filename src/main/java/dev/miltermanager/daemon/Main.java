@@ -1,5 +1,6 @@
 package dev.miltermanager.daemon;
 
+import dev.miltermanager.daemon.control.ControlClient;
 import dev.miltermanager.manager.ChildConfig;
 import dev.miltermanager.manager.MilterManager;
 import dev.miltermanager.manager.MilterManagerConfig;
@@ -9,6 +10,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
@@ -30,6 +32,9 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("ctl")) {   // milter-manager ctl COMMAND...: the control client
+            System.exit(ControlClient.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
         int status = run(args, System.out, System.err);
         if (status != 0) {
             System.exit(status);

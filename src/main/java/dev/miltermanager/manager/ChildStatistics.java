@@ -3,17 +3,19 @@ package dev.miltermanager.manager;
 import dev.miltermanager.protocol.Stage;
 import dev.miltermanager.protocol.Status;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Live counters of one child milter across every session of a manager: answers by stage and status, failures by
- * stage, time spent waiting for the child by stage, and how often each of its conditions stopped it. Thread-safe;
- * reads are cheap and may lag writes slightly.
+ * stage, connection results, time spent waiting for the child by stage, and how often each of its conditions
+ * stopped it. Thread-safe; reads are cheap and may lag writes slightly.
  */
 public final class ChildStatistics {
     private static final int STAGES = Stage.values().length;
@@ -23,15 +25,21 @@ public final class ChildStatistics {
     private final LongAdder[] answers = adders(STAGES * STATUSES);
     private final LongAdder[] failures = adders(STAGES);
     private final LongAdder[] waitNanos = adders(STAGES);
-    private final List<String> conditionNames;
+    private volatile List<String> conditionNames = List.of();
     private final Map<String, LongAdder> stops = new ConcurrentHashMap<>();
+    private final LongAdder connectFailures = new LongAdder();
+    private volatile Connect lastConnect;
 
-    ChildStatistics(String name, List<String> conditionNames) {
+    ChildStatistics(String name) {
         this.name = name;
-        this.conditionNames = List.copyOf(conditionNames);
-        for (String condition : conditionNames) {
+    }
+
+    /** The child's conditions in the current configuration; counts of conditions it no longer has are kept. */
+    void conditionNames(List<String> names) {
+        for (String condition : names) {
             stops.putIfAbsent(condition, new LongAdder());
         }
+        conditionNames = List.copyOf(names);
     }
 
     private static LongAdder[] adders(int n) {
@@ -98,6 +106,32 @@ public final class ChildStatistics {
 
     void recordStop(String conditionName) {
         stops.computeIfAbsent(conditionName, k -> new LongAdder()).increment();
+    }
+
+    /** How often connecting to the child and negotiating with it failed. */
+    public long connectFailures() {
+        return connectFailures.sum();
+    }
+
+    /** The result of the latest attempt to connect to the child and negotiate, empty before the first session. */
+    public Optional<Connect> lastConnect() {
+        return Optional.ofNullable(lastConnect);
+    }
+
+    /**
+     * One attempt to connect to a child and negotiate with it.
+     *
+     * @param at when the attempt ended
+     * @param reached whether the child was connected and agreed to the negotiation
+     */
+    public record Connect(Instant at, boolean reached) {
+    }
+
+    void recordConnect(boolean reached) {
+        if (!reached) {
+            connectFailures.increment();
+        }
+        lastConnect = new Connect(Instant.now(), reached);
     }
 
     void record(Stage stage, Status status, long nanos) {
