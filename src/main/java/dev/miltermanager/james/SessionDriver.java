@@ -56,9 +56,9 @@ final class SessionDriver implements AutoCloseable {
             overdue = true;
             throw new DeadlineException(timeout);
         } catch (InterruptedException e) {
-            overdue = true;
+            overdue = true; // James is stopping its spool: leave the session as at the deadline
             Thread.currentThread().interrupt();
-            throw new DeadlineException(timeout);
+            throw new IllegalStateException("interrupted while the milters were working", e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;

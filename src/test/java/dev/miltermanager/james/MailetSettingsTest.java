@@ -94,6 +94,31 @@ class MailetSettingsTest {
     }
 
     @Test
+    void theSampleMailetcontainerXmlConfiguresTheMailet() throws Exception {
+        org.w3c.dom.Document xml = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(java.nio.file.Path.of("docs", "examples", "mailetcontainer.xml").toFile());
+        org.w3c.dom.NodeList mailets = xml.getElementsByTagName("mailet");
+        Map<String, String> parameters = new LinkedHashMap<>();
+        for (int i = 0; i < mailets.getLength(); i++) {
+            org.w3c.dom.Element mailet = (org.w3c.dom.Element) mailets.item(i);
+            if (mailet.getAttribute("class").equals(MilterMailet.class.getName())) {
+                for (org.w3c.dom.Node n = mailet.getFirstChild(); n != null; n = n.getNextSibling()) {
+                    if (n instanceof org.w3c.dom.Element e) {
+                        parameters.put(e.getTagName(), e.getTextContent());
+                    }
+                }
+            }
+        }
+        MailetSettings s = MailetSettings.parse(parameters.keySet().iterator(), parameters::get, () -> "mx");
+        assertEquals(java.util.List.of("clamav", "opendkim", "spamass"),
+                s.manager().children().stream().map(ChildConfig::name).toList());
+        assertEquals(Duration.ofSeconds(60), s.manager().children().get(0).endOfMessageTimeout());
+        assertEquals(Duration.ofSeconds(120), s.manager().children().get(1).endOfMessageTimeout());
+        assertEquals(Duration.ofSeconds(150), s.mailTimeout());
+        assertEquals(Duration.ofMinutes(5), s.retryDelay());
+    }
+
+    @Test
     void aBadConfigurationFailsTheMailetsStartNamingTheMailet() {
         FakeMailetConfig config = FakeMailetConfig.builder().mailetName("milters-in")
                 .mailetContext(FakeMailContext.defaultContext()).setProperty("milters", "clamav").build();
