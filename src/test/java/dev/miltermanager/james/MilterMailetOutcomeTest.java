@@ -312,4 +312,32 @@ class MilterMailetOutcomeTest {
             assertTrue(child.sessions().isEmpty(), "no milter session");
         }
     }
+
+    @Test
+    void severalSpoolThreadsServiceMailsAtOnceEachWithItsOwnSession() throws Exception {
+        try (FakeMilter child = FakeMilter.builder().edits(message -> List.of(
+                new Response.AddHeader("X-For", message.sender()))).start();
+             MailetRig rig = rig(child)) {
+            List<FakeMail> mails = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                mails.add(rig.mail().sender("sender" + i + "@example.net").build());
+            }
+            try (var spool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+                List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+                for (FakeMail mail : mails) {
+                    done.add(spool.submit(() -> {
+                        rig.mailet.service(mail);
+                        return null;
+                    }));
+                }
+                for (var f : done) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+            }
+            for (int i = 0; i < 8; i++) {
+                assertEquals("<sender" + i + "@example.net>", mails.get(i).getMessage().getHeader("X-For", null));
+            }
+            assertEquals(8, child.sessions().size(), "one milter session per mail");
+        }
+    }
 }
