@@ -340,4 +340,20 @@ class MilterMailetOutcomeTest {
             assertEquals(8, child.sessions().size(), "one milter session per mail");
         }
     }
+
+    @Test
+    void eightBitHeadersReachTheChildAsTheyAreAndItsEightBitValuesAsUtf8() throws Exception {
+        try (FakeMilter child = FakeMilter.builder().edits(new Response.AddHeader("X-Note", "naïve ✓")).start();
+             MailetRig rig = rig(child)) {
+            FakeMail mail = rig.mail(MailetRig.message(MailetRig.MESSAGE.replace("Subject: hello", "Subject: café")))
+                    .build();
+            rig.mailet.service(mail);
+
+            assertEquals("café", child.takeSession(WAIT).message(0).header("Subject").orElseThrow().strip());
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            mail.getMessage().writeTo(out);
+            String written = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(written.contains("Subject: café\r\nX-Note: naïve ✓\r\n\r\n"), written);
+        }
+    }
 }
