@@ -80,6 +80,9 @@ final class MailOutcome {
     static final String QUARANTINE = "quarantine";
 
     void apply(Mail mail, MilterVerdict verdict) throws MessagingException {
+        // a retried mail carries the last attempt's outcome: this attempt's replaces it (the retry count stays)
+        List.of(attributes.status(), attributes.reply(), attributes.failure(), attributes.quarantineReason(),
+                attributes.modified()).forEach(mail::removeAttribute);
         verdict.failure().ifPresent(why -> set(mail, attributes.failure(), why));
         if (splitRefused(mail, verdict.refused())) {
             return; // every recipient was refused: the mail itself went where they go
@@ -202,7 +205,9 @@ final class MailOutcome {
             if (sender != null) {
                 Mail renamed = new SenderChangedMail(mail.duplicate(), sender);
                 set(renamed, attributes.originalSender(), mail.getMaybeSender().asString(""));
-                renamed.setAttribute(new Attribute(attributes.done(), AttributeValue.of(true)));
+                if (target == null) { // back to where the milters run: they must not run again
+                    renamed.setAttribute(new Attribute(attributes.done(), AttributeValue.of(true)));
+                }
                 context.sendMail(renamed, target != null ? target
                         : settings.senderChangedProcessor().orElse(state(mail)));
                 mail.setState(Mail.GHOST);

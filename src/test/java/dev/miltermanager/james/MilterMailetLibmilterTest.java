@@ -77,6 +77,7 @@ class MilterMailetLibmilterTest {
             assertEquals("milter-quarantine", sent.getState());
             assertEquals("quarantine", attributes(sent).get("milter.status"));
             assertEquals("held by rewriter", attributes(sent).get("milter.quarantine-reason"));
+            assertTrue(!attributes(sent).containsKey("milter.done"), "released from quarantine, it is checked again");
             String written = MailetRig.written(sent.getMsg());
             assertTrue(written.endsWith("Subject: hello\r\n\r\ncleaned\r\n"), written);
             assertEquals("<original-id@example.net>", sent.getMsg().getMessageID());

@@ -356,4 +356,23 @@ class MilterMailetOutcomeTest {
             assertTrue(written.contains("Subject: café\r\nX-Note: naïve ✓\r\n\r\n"), written);
         }
     }
+
+    @Test
+    void aRetriedMailThatNowPassesLosesTheLastAttemptsOutcomeButKeepsItsRetryCount() throws Exception {
+        try (FakeMilter child = FakeMilter.builder().start(); MailetRig rig = rig(child)) {
+            FakeMail mail = rig.mail()
+                    .attribute(new org.apache.mailet.Attribute(org.apache.mailet.AttributeName.of("milter.retries"),
+                            org.apache.mailet.AttributeValue.of(1)))
+                    .attribute(new org.apache.mailet.Attribute(org.apache.mailet.AttributeName.of("milter.failure"),
+                            org.apache.mailet.AttributeValue.of("the milters did not finish")))
+                    .attribute(new org.apache.mailet.Attribute(org.apache.mailet.AttributeName.of("milter.reply"),
+                            org.apache.mailet.AttributeValue.of("451 4.7.1 later"))).build();
+            rig.mailet.service(mail);
+
+            assertEquals("accept", attribute(mail, "status").orElseThrow());
+            assertFalse(attribute(mail, "failure").isPresent());
+            assertFalse(attribute(mail, "reply").isPresent());
+            assertEquals("1", attribute(mail, "retries").orElseThrow());
+        }
+    }
 }
