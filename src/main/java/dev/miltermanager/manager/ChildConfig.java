@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * One child milter of the manager, with the C milter manager's per-milter items and defaults: enabled, fallback
@@ -23,7 +22,9 @@ import java.util.Optional;
  *     close without reply); it is then dropped for the session
  * @param evaluationMode the child runs and is counted, but its reject/tempfail/discard count as accept and its
  *     edits are dropped
- * @param conditions the policies that decide whether the child is applied; all must allow it
+ * @param conditions the policies that decide whether the child is applied; all must allow it. Those added with a
+ *     name ({@link Builder#addCondition(String, ApplicabilityPolicy)}) are counted under it when they stop the child
+ *     ({@link ChildStatistics#stops()})
  */
 public record ChildConfig(String name, ConnectionSpec connectionSpec, String description, boolean enabled,
         Status fallbackStatus, boolean evaluationMode, Duration connectionTimeout, Duration writingTimeout,
@@ -78,9 +79,32 @@ public record ChildConfig(String name, ConnectionSpec connectionSpec, String des
                 .readTimeout(readingTimeout).endOfMessageTimeout(endOfMessageTimeout).build();
     }
 
-    /** The single policy of all conditions, or {@code Optional.empty()} when there is none. */
-    Optional<ApplicabilityPolicy> policy() {
-        return conditions.stream().reduce(ApplicabilityPolicy::and);
+    /**
+     * The name of each condition, in order: the name it was added with, or {@code "condition N"} (from 1) for one
+     * added without a name.
+     */
+    public List<String> conditionNames() {
+        List<String> names = new ArrayList<>(conditions.size());
+        for (int i = 0; i < conditions.size(); i++) {
+            names.add(conditions.get(i) instanceof NamedCondition named ? named.name() : "condition " + (i + 1));
+        }
+        return List.copyOf(names);
+    }
+
+    /** A condition added with its name (as a configuration names it); applies as its policy does. */
+    record NamedCondition(String name, ApplicabilityPolicy policy) implements ApplicabilityPolicy {
+        NamedCondition {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(policy, "condition " + name);
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("a condition's name may not be blank");
+            }
+        }
+
+        @Override
+        public boolean applies(dev.miltermanager.policy.PolicyContext context) {
+            return policy.applies(context);
+        }
     }
 
     /** Builds a {@link ChildConfig}; every field starts at its default. Not thread-safe. */
@@ -148,8 +172,18 @@ public record ChildConfig(String name, ConnectionSpec connectionSpec, String des
                     .endOfMessageTimeout(timeout);
         }
 
+        /** Adds a condition; it is counted as {@code "condition N"} in the statistics. */
         public Builder addCondition(ApplicabilityPolicy condition) {
             conditions.add(Objects.requireNonNull(condition, "condition"));
+            return this;
+        }
+
+        /**
+         * Adds a condition under a name ({@code "S25R"}, as the configuration names it), the name its stops are
+         * counted under.
+         */
+        public Builder addCondition(String name, ApplicabilityPolicy condition) {
+            conditions.add(new NamedCondition(name, condition));
             return this;
         }
 

@@ -25,8 +25,9 @@ final class ChildSession {
     private static final System.Logger LOG = System.getLogger(ChildSession.class.getName());
 
     final ChildConfig config;
-    /** The child's conditions combined once for the session (asked at every event), or null for none. */
-    final ApplicabilityPolicy policy;
+    /** The child's conditions, in order (asked at every event), and their names; empty for none. */
+    final ApplicabilityPolicy[] conditions;
+    final String[] conditionNames;
     final int index;
     private final String tag;
     private final ChildStatistics statistics;
@@ -45,7 +46,9 @@ final class ChildSession {
 
     ChildSession(ChildConfig config, int index, String tag, ChildStatistics statistics) {
         this.config = config;
-        this.policy = config.policy().orElse(null);
+        this.conditions = config.conditions().toArray(ApplicabilityPolicy[]::new);
+        this.conditionNames = conditions.length == 0 ? new String[0]
+                : config.conditionNames().toArray(String[]::new);
         this.index = index;
         this.tag = tag;
         this.statistics = statistics;
@@ -95,6 +98,13 @@ final class ChildSession {
             case CONNECT, HELO, UNKNOWN -> connectionMacros.put(name, value);
             default -> messageMacros.put(name, value);
         }
+    }
+
+    /** The condition at {@code index} stopped this child at {@code stage}: counted and logged. */
+    void stoppedBy(int index, Stage stage) {
+        statistics.recordStop(conditionNames[index]);
+        LOG.log(Level.DEBUG, () -> "[manager][condition][stop][" + stateName(stage) + "](" + tag + "): " + name()
+                + ": " + conditionNames[index]);
     }
 
     void leaveMessage() {

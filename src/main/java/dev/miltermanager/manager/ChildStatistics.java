@@ -3,11 +3,15 @@ package dev.miltermanager.manager;
 import dev.miltermanager.protocol.Stage;
 import dev.miltermanager.protocol.Status;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Live counters of one child milter across every session of a manager: answers by stage and status, failures by
- * stage, and time spent waiting for the child by stage. Thread-safe; reads are cheap and may lag writes slightly.
+ * stage, time spent waiting for the child by stage, and how often each of its conditions stopped it. Thread-safe; reads are cheap and may lag writes slightly.
  */
 public final class ChildStatistics {
     private static final int STAGES = Stage.values().length;
@@ -17,9 +21,15 @@ public final class ChildStatistics {
     private final LongAdder[] answers = adders(STAGES * STATUSES);
     private final LongAdder[] failures = adders(STAGES);
     private final LongAdder[] waitNanos = adders(STAGES);
+    private final List<String> conditionNames;
+    private final Map<String, LongAdder> stops = new ConcurrentHashMap<>();
 
-    ChildStatistics(String name) {
+    ChildStatistics(String name, List<String> conditionNames) {
         this.name = name;
+        this.conditionNames = List.copyOf(conditionNames);
+        for (String condition : conditionNames) {
+            stops.putIfAbsent(condition, new LongAdder());
+        }
     }
 
     private static LongAdder[] adders(int n) {
@@ -61,6 +71,30 @@ public final class ChildStatistics {
             n += answers(stage, status);
         }
         return n == 0 ? Duration.ZERO : Duration.ofNanos(waitNanos[stage.ordinal()].sum() / n);
+    }
+
+    /**
+     * How often each condition of the child stopped it, by the condition's name ({@link ChildConfig#conditionNames()}),
+     * in the child's order, zeros included. A stop counts once per event: per connection at CONNECT or HELO, per
+     * message at MAIL, per recipient at RCPT, and once at the event of DATA to end of message that stopped it. When
+     * several conditions would stop the child, the first in order is counted (the others are not asked).
+     */
+    public Map<String, Long> stops() {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (String condition : conditionNames) {
+            counts.put(condition, stops.get(condition).sum());
+        }
+        return counts;
+    }
+
+    /** How often the condition of this name stopped the child; 0 for a name the child does not have. */
+    public long stops(String conditionName) {
+        LongAdder n = stops.get(conditionName);
+        return n == null ? 0 : n.sum();
+    }
+
+    void recordStop(String conditionName) {
+        stops.computeIfAbsent(conditionName, k -> new LongAdder()).increment();
     }
 
     void record(Stage stage, Status status, long nanos) {

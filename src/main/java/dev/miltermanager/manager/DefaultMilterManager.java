@@ -1,5 +1,6 @@
 package dev.miltermanager.manager;
 
+import dev.miltermanager.policy.ApplicabilityPolicy;
 import dev.miltermanager.policy.PolicyContext;
 import dev.miltermanager.policy.SessionView;
 import dev.miltermanager.protocol.Command;
@@ -133,16 +134,27 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
 
     @Override
     public boolean applies(ChildSession child, Stage stage, Command event, SessionState state) {
-        if (child.policy == null) {
+        ApplicabilityPolicy[] conditions = child.conditions;
+        if (conditions.length == 0) {
             return true;
         }
-        try {
-            return child.policy.applies(new Context(child, stage, event, state));
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "[manager][condition][error] a condition of " + child.name() + " failed at "
-                    + ChildSession.stateName(stage) + "; applying the child", e);
-            return true;
+        Context context = new Context(child, stage, event, state);
+        for (int i = 0; i < conditions.length; i++) {
+            boolean applies;
+            try {
+                applies = conditions[i].applies(context);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "[manager][condition][error] the condition " + child.conditionNames[i]
+                        + " of " + child.name() + " failed at " + ChildSession.stateName(stage)
+                        + "; it counts as applying the child", e);
+                applies = true;
+            }
+            if (!applies) {
+                child.stoppedBy(i, stage);
+                return false;
+            }
         }
+        return true;
     }
 
     @Override

@@ -16,7 +16,7 @@ public final class ManagerStatistics {
 
     ManagerStatistics(MilterManagerConfig config) {
         Map<String, ChildStatistics> map = new LinkedHashMap<>();
-        config.children().forEach(c -> map.put(c.name(), new ChildStatistics(c.name())));
+        config.children().forEach(c -> map.put(c.name(), new ChildStatistics(c.name(), c.conditionNames())));
         this.children = Collections.unmodifiableMap(map);
     }
 
