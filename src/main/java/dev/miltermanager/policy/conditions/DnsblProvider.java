@@ -62,7 +62,7 @@ public final class DnsblProvider implements ConditionProvider {
                 switch (p.name()) {
                     case "add_service" -> builder.addService(p.value());
                     case "clear_services" -> {
-                        if (bool(p)) {
+                        if (ParameterValues.bool(p)) {
                             builder.clearServices();
                         }
                     }
@@ -86,14 +86,6 @@ public final class DnsblProvider implements ConditionProvider {
             case "name_servers" -> "name servers, HOST[:PORT] separated by commas";
             case "timeout" -> "a positive number of seconds";
             default -> "true or false";
-        };
-    }
-
-    private static boolean bool(ConditionParameter p) {
-        return switch (p.value().trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "", "true", "yes" -> true;
-            case "false", "no" -> false;
-            default -> throw new InvalidConditionParameterException(p, "true or false");
         };
     }
 

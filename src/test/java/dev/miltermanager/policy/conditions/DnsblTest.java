@@ -10,11 +10,9 @@ import dev.miltermanager.policy.ApplicabilityPolicy;
 import dev.miltermanager.policy.PolicyContext;
 import dev.miltermanager.policy.SessionView;
 import dev.miltermanager.protocol.Stage;
+import dev.miltermanager.testsupport.ManualClock;
 import java.net.InetAddress;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -27,30 +25,6 @@ class DnsblTest {
     private static final String CLIENT_IN_BL = "1.2.0.192.bl.test";
 
     private DnsResponder dns;
-
-    /** A clock the test moves by hand. */
-    static final class ManualClock extends Clock {
-        private Instant now = Instant.parse("2026-11-28T00:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     @BeforeEach
     void startDns() throws Exception {
@@ -105,7 +79,7 @@ class DnsblTest {
 
     @Test
     void answersAreCachedForTheirTtlAndAskedAgainAfter() {
-        ManualClock clock = new ManualClock();
+        ManualClock clock = ManualClock.start();
         dns.add(CLIENT_IN_BL, 60, "127.0.0.2");
         Dnsbl dnsbl = builder().addService("bl.test").clock(clock).build();
         assertTrue(dnsbl.lookup(CLIENT).isPresent());
@@ -120,7 +94,7 @@ class DnsblTest {
 
     @Test
     void negativeAnswersAreCachedForTheZoneNegativeTtl() {
-        ManualClock clock = new ManualClock();
+        ManualClock clock = ManualClock.start();
         Dnsbl dnsbl = builder().addService("bl.test").clock(clock).build();
         assertFalse(dnsbl.lookup(CLIENT).isPresent());
         dns.add(CLIENT_IN_BL, 60, "127.0.0.2");
