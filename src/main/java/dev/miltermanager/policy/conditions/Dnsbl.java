@@ -215,7 +215,7 @@ public final class Dnsbl {
          * @throws IllegalArgumentException for a zone or code that cannot be read
          */
         public Builder addService(String zone, String... codes) {
-            services.add(new DnsblService(zone, List.of(codes).stream().map(DnsblCode::parse).toList()));
+            services.add(new DnsblService(zone, List.of(codes).stream().map(DnsblService::code).toList()));
             return this;
         }
 

@@ -71,7 +71,12 @@ public final class DnsblProvider implements ConditionProvider {
                     default -> throw new AssertionError(p.name());  // requireOnly let it through
                 }
             } catch (InvalidConditionParameterException e) {
-                throw e;
+                if (e.parameter() == p) {
+                    throw e;
+                }
+                // a code of the line refused on its own: name the whole line
+                throw new InvalidConditionParameterException(p, expected(p.name()) + " (" + e.parameter().value()
+                        + ": not " + e.expected() + ")");
             } catch (IllegalArgumentException e) {
                 throw new InvalidConditionParameterException(p, expected(p.name()) + " (" + e.getMessage() + ")");
             }

@@ -1,5 +1,7 @@
 package dev.miltermanager.policy.conditions;
 
+import dev.miltermanager.policy.ConditionParameter;
+import dev.miltermanager.policy.InvalidConditionParameterException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.List;
@@ -13,7 +15,9 @@ import java.util.regex.Pattern;
  * @param zone the zone the reversed address is prepended to ({@code zen.spamhaus.org})
  * @param codes the listing answers; empty means any answer in 127.0.0.0/8
  */
-record DnsblService(String zone, List<DnsblCode> codes) {
+record DnsblService(String zone, List<AddressRange> codes) {
+    /** What a service without codes accepts: any answer in 127.0.0.0/8, where DNSBLs answer. */
+    static final AddressRange ANY_LISTING = code("127.0.0.0/8");
     private static final Pattern ZONE = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)+\\.?");
 
     DnsblService {
@@ -35,8 +39,17 @@ record DnsblService(String zone, List<DnsblCode> codes) {
         if (words.length == 0 || words[0].isEmpty()) {
             throw new IllegalArgumentException("no zone");
         }
-        List<DnsblCode> codes = java.util.Arrays.stream(words).skip(1).map(DnsblCode::parse).toList();
+        List<AddressRange> codes = java.util.Arrays.stream(words).skip(1).map(DnsblService::code).toList();
         return new DnsblService(words[0], codes);
+    }
+
+    /**
+     * A result code: an address ({@code 127.0.0.2}) or a CIDR range ({@code 127.0.0.10/31}).
+     *
+     * @throws InvalidConditionParameterException naming the code and what was expected
+     */
+    static AddressRange code(String text) {
+        return AddressRange.parse(ConditionParameter.of("dnsbl.add_service", text));
     }
 
     /** The name to look up for {@code client}: its reversed octets, or for IPv6 its reversed nibbles, then the zone. */
@@ -57,12 +70,12 @@ record DnsblService(String zone, List<DnsblCode> codes) {
 
     /** The first answer that means "listed", if any. */
     Optional<InetAddress> listing(List<InetAddress> answers) {
-        List<DnsblCode> accepted = codes.isEmpty() ? List.of(DnsblCode.ANY_LISTING) : codes;
-        return answers.stream().filter(a -> accepted.stream().anyMatch(c -> c.matches(a))).findFirst();
+        List<AddressRange> accepted = codes.isEmpty() ? List.of(ANY_LISTING) : codes;
+        return answers.stream().filter(a -> accepted.stream().anyMatch(c -> c.contains(a))).findFirst();
     }
 
     @Override
     public String toString() {
-        return codes.isEmpty() ? zone : zone + " " + String.join(" ", codes.stream().map(DnsblCode::toString).toList());
+        return codes.isEmpty() ? zone : zone + " " + String.join(" ", codes.stream().map(AddressRange::toString).toList());
     }
 }

@@ -9,13 +9,36 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /** Where the DNSBL queries go: the configured name servers, or those of {@code /etc/resolv.conf}. */
 final class NameServers {
     static final int DNS_PORT = 53;
     static final Path RESOLV_CONF = Path.of("/etc/resolv.conf");
 
+    private static final String OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+    private static final Pattern IPV4 = Pattern.compile(OCTET + "(\\." + OCTET + "){3}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*");
+
     private NameServers() {
+    }
+
+    /**
+     * An IPv4 (dotted quad) or IPv6 address literal, never looked up in DNS.
+     *
+     * @throws IllegalArgumentException when it is not one
+     */
+    static InetAddress literal(String text) {
+        boolean v4 = IPV4.matcher(text).matches();
+        if (!v4 && !IPV6.matcher(text).matches()) {
+            throw new IllegalArgumentException("not an IP address: " + text);
+        }
+        try {
+            // a valid dotted quad or a bracketed IPv6 literal is parsed by the JDK without any lookup
+            return InetAddress.getByName(v4 ? text : "[" + text + "]");
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an IP address: " + text, e);
+        }
     }
 
     /**
@@ -84,7 +107,7 @@ final class NameServers {
             if (words.length >= 2 && words[0].equals("nameserver")) {
                 String address = words[1].replaceFirst("%.*$", "");
                 try {
-                    servers.add(new InetSocketAddress(DnsblCode.literal(address), DNS_PORT));
+                    servers.add(new InetSocketAddress(literal(address), DNS_PORT));
                 } catch (IllegalArgumentException e) {
                     // not an address: resolvers skip such lines too
                 }

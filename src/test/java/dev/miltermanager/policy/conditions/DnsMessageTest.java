@@ -36,7 +36,7 @@ class DnsMessageTest {
     void anAnswerFollowsCompressedNamesAndTakesTheSmallestTtl() throws Exception {
         byte[] bytes = hex(ANSWER);
         DnsMessage.Answer answer = DnsMessage.parse(bytes, bytes.length, 0x1234, "2.0.BL.test");
-        assertEquals(new DnsMessage.Answer(0, List.of(DnsblCode.literal("127.0.0.2")), 30, false), answer);
+        assertEquals(new DnsMessage.Answer(0, List.of(NameServers.literal("127.0.0.2")), 30, false), answer);
     }
 
     @Test

@@ -61,7 +61,7 @@ public final class DnsResponder implements AutoCloseable {
     public DnsResponder add(String name, int ttl, String... addresses) {
         List<InetAddress> list = new ArrayList<>();
         for (String a : addresses) {
-            list.add(DnsblCode.literal(a));
+            list.add(NameServers.literal(a));
         }
         names.put(key(name), new Records(list, ttl));
         return this;

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /** DNSBL lookups against a DNS responder on loopback: codes, caching by TTL, failures, several services, IPv6. */
 class DnsblTest {
-    private static final InetAddress CLIENT = DnsblCode.literal("192.0.2.1");
+    private static final InetAddress CLIENT = NameServers.literal("192.0.2.1");
     private static final String CLIENT_IN_BL = "1.2.0.192.bl.test";
 
     private DnsResponder dns;
@@ -44,7 +44,7 @@ class DnsblTest {
     void anAnswerWithAListingCodeListsTheClientUnderItsReversedAddress() {
         dns.add(CLIENT_IN_BL, 60, "127.0.0.2");
         Dnsbl dnsbl = builder().addService("bl.test", "127.0.0.2").build();
-        assertEquals(Optional.of(new Dnsbl.Listing("bl.test", DnsblCode.literal("127.0.0.2"))), dnsbl.lookup(CLIENT));
+        assertEquals(Optional.of(new Dnsbl.Listing("bl.test", NameServers.literal("127.0.0.2"))), dnsbl.lookup(CLIENT));
         assertEquals(List.of(CLIENT_IN_BL), dns.questions());
     }
 
@@ -109,8 +109,8 @@ class DnsblTest {
     void theCacheKeepsAtMostItsSizeDroppingTheLeastRecentlyUsed() {
         dns.add(CLIENT_IN_BL, 600, "127.0.0.2");
         Dnsbl dnsbl = builder().addService("bl.test").cacheEntries(2).build();
-        InetAddress second = DnsblCode.literal("192.0.2.2");
-        InetAddress third = DnsblCode.literal("192.0.2.3");
+        InetAddress second = NameServers.literal("192.0.2.2");
+        InetAddress third = NameServers.literal("192.0.2.3");
         dnsbl.lookup(CLIENT);
         dnsbl.lookup(second);
         dnsbl.lookup(CLIENT);  // CLIENT used last: second is the eldest
@@ -181,7 +181,7 @@ class DnsblTest {
         String name = "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.test";
         dns.add(name, 60, "127.0.0.2");
         Dnsbl dnsbl = builder().addService("bl.test").build();
-        assertTrue(dnsbl.lookup(DnsblCode.literal("2001:db8::1")).isPresent());
+        assertTrue(dnsbl.lookup(NameServers.literal("2001:db8::1")).isPresent());
         assertEquals(List.of(name), dns.questions());
     }
 
@@ -208,7 +208,7 @@ class DnsblTest {
         SessionView session = mock(SessionView.class);
         when(context.stage()).thenReturn(stage);
         when(context.session()).thenReturn(session);
-        when(session.clientAddress()).thenReturn(Optional.ofNullable(address).map(DnsblCode::literal));
+        when(session.clientAddress()).thenReturn(Optional.ofNullable(address).map(NameServers::literal));
         return context;
     }
 
