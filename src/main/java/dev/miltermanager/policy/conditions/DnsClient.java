@@ -99,7 +99,7 @@ final class DnsClient {
                         return answer;
                     }
                     failed.add(packet.getSocketAddress());
-                    lastFailure = packet.getSocketAddress() + " answered " + rcodeName(answer.rcode());
+                    lastFailure = text(packet.getSocketAddress()) + " answered " + rcodeName(answer.rcode());
                     if (failed.size() == servers.size()) {
                         throw new DnsQueryException(name + ": " + lastFailure);
                     }
@@ -107,8 +107,16 @@ final class DnsClient {
                 }
             }
         }
-        throw new DnsQueryException(name + ": " + (failed.isEmpty() ? "no answer from " + servers + " within "
+        throw new DnsQueryException(name + ": " + (failed.isEmpty() ? "no answer from "
+                + String.join(", ", servers.stream().map(DnsClient::text).toList()) + " within "
                 + timeout.toMillis() + " ms" : lastFailure));
+    }
+
+    /** {@code 192.0.2.53:53} or {@code [2001:db8::53]:53}. */
+    private static String text(SocketAddress address) {
+        InetSocketAddress a = (InetSocketAddress) address;
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     private static String rcodeName(int rcode) {
