@@ -65,11 +65,13 @@ class ShowcaseTest {
         //   dnsbl.clear_services = true
         //   dnsbl.add_service = bl.test 127.0.0.2
         //   dnsbl.name_servers = 127.0.0.1:PORT
+        //   dnsbl.timeout = 0.5
         //   milter.greylist.applicable_conditions = S25R, DNSBL Listed
         ConditionCatalog catalog = ConditionCatalog.load(List.of(
                 new ConditionParameter("dnsbl.clear_services", "true", "milter-manager.conf:1"),
                 new ConditionParameter("dnsbl.add_service", "bl.test 127.0.0.2", "milter-manager.conf:2"),
-                new ConditionParameter("dnsbl.name_servers", dns.spec(), "milter-manager.conf:3")));
+                new ConditionParameter("dnsbl.name_servers", dns.spec(), "milter-manager.conf:3"),
+                new ConditionParameter("dnsbl.timeout", "0.5", "milter-manager.conf:4")));
         greylist = Greylist.create(new Greylist.Settings(DELAY, Duration.ofHours(1), Duration.ofDays(1)));
         greylistServer = GreylistMilter.server(ConnectionSpec.parse("inet:0@[127.0.0.1]"), greylist, true,
                 Clock.systemUTC()).start();
@@ -182,5 +184,15 @@ class ShowcaseTest {
                 "the ordinary child, after the greylist in the chain, sees its header: " + seen);
         assertEquals(1, dns.asked("77.2.0.192.bl.test"), "the second connection's lookup came from the cache");
         assertEquals(Map.of("S25R", 0L, "DNSBL Listed", 0L), manager.statistics().children().get("greylist").stops());
+    }
+
+    @Test
+    void whenTheBlockListDoesNotAnswerMailIsNotGreylisted() {
+        dns.silent(true);
+        Delivery delivery = deliver(DYNAMIC_LISTED);
+        assertEquals(new Response.Continue(), delivery.recipient());
+        assertEquals(List.of("X-Scanned: by the ordinary child"), delivery.addedHeaders());
+        assertEquals(0, greylist.size());
+        assertEquals(List.of("77.2.0.192.bl.test"), dns.questions().stream().distinct().toList());
     }
 }
