@@ -124,7 +124,7 @@ public final class Dnsbl {
             if (cached.isPresent()) {
                 Optional<InetAddress> hit = service.listing(cached.get());
                 if (hit.isPresent()) {
-                    return logged(client, new Listing(service.zone(), hit.get()));
+                    return logged(System.Logger.Level.DEBUG, client, new Listing(service.zone(), hit.get()));
                 }
             } else {
                 toAsk.add(service);
@@ -132,6 +132,10 @@ public final class Dnsbl {
         }
         if (toAsk.isEmpty()) {
             return Optional.empty();
+        }
+        if (toAsk.size() == 1) {  // nothing to overlap: ask on this thread
+            Optional<Listing> listing = ask(toAsk.getFirst(), client);
+            return listing.isPresent() ? logged(System.Logger.Level.INFO, client, listing.get()) : listing;
         }
         ExecutorService threads = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("dnsbl-" + client.getHostAddress() + "-", 0).factory());
@@ -143,7 +147,7 @@ public final class Dnsbl {
             for (int i = 0; i < toAsk.size(); i++) {
                 Optional<Listing> listing = outcome(done.take(), client);
                 if (listing.isPresent()) {
-                    return logged(client, listing.get());
+                    return logged(System.Logger.Level.INFO, client, listing.get());
                 }
             }
             LOG.log(System.Logger.Level.DEBUG, "[dnsbl][not-listed] {0}", client.getHostAddress());
@@ -182,8 +186,9 @@ public final class Dnsbl {
         }
     }
 
-    private static Optional<Listing> logged(InetAddress client, Listing listing) {
-        LOG.log(System.Logger.Level.INFO, "[dnsbl][listed] {0} in {1}: {2}", client.getHostAddress(), listing.zone(),
+    /** Logs a listing: at INFO when a name server just said so, at DEBUG when the cache did. */
+    private static Optional<Listing> logged(System.Logger.Level level, InetAddress client, Listing listing) {
+        LOG.log(level, "[dnsbl][listed] {0} in {1}: {2}", client.getHostAddress(), listing.zone(),
                 listing.answer().getHostAddress());
         return Optional.of(listing);
     }
