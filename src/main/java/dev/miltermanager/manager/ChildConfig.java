@@ -2,6 +2,7 @@ package dev.miltermanager.manager;
 
 import dev.miltermanager.client.ClientOptions;
 import dev.miltermanager.policy.ApplicabilityPolicy;
+import dev.miltermanager.policy.PolicyContext;
 import dev.miltermanager.protocol.Status;
 import dev.miltermanager.transport.ConnectionSpec;
 import java.time.Duration;
@@ -102,7 +103,7 @@ public record ChildConfig(String name, ConnectionSpec connectionSpec, String des
         }
 
         @Override
-        public boolean applies(dev.miltermanager.policy.PolicyContext context) {
+        public boolean applies(PolicyContext context) {
             return policy.applies(context);
         }
     }

@@ -3,6 +3,7 @@ package dev.miltermanager.manager;
 import dev.miltermanager.protocol.Stage;
 import dev.miltermanager.protocol.Status;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Live counters of one child milter across every session of a manager: answers by stage and status, failures by
- * stage, time spent waiting for the child by stage, and how often each of its conditions stopped it. Thread-safe; reads are cheap and may lag writes slightly.
+ * stage, time spent waiting for the child by stage, and how often each of its conditions stopped it. Thread-safe;
+ * reads are cheap and may lag writes slightly.
  */
 public final class ChildStatistics {
     private static final int STAGES = Stage.values().length;
@@ -77,14 +79,15 @@ public final class ChildStatistics {
      * How often each condition of the child stopped it, by the condition's name ({@link ChildConfig#conditionNames()}),
      * in the child's order, zeros included. A stop counts once per event: per connection at CONNECT or HELO, per
      * message at MAIL, per recipient at RCPT, and once at the event of DATA to end of message that stopped it. When
-     * several conditions would stop the child, the first in order is counted (the others are not asked).
+     * several conditions would stop the child, the first in order is counted (the others are not asked). A snapshot,
+     * unmodifiable.
      */
     public Map<String, Long> stops() {
         Map<String, Long> counts = new LinkedHashMap<>();
         for (String condition : conditionNames) {
             counts.put(condition, stops.get(condition).sum());
         }
-        return counts;
+        return Collections.unmodifiableMap(counts);
     }
 
     /** How often the condition of this name stopped the child; 0 for a name the child does not have. */

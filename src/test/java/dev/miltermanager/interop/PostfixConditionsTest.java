@@ -9,7 +9,6 @@ import dev.miltermanager.manager.MilterManager;
 import dev.miltermanager.manager.MilterManagerConfig;
 import dev.miltermanager.policy.ApplicabilityPolicy;
 import dev.miltermanager.policy.ConditionCatalog;
-import dev.miltermanager.policy.ConditionParameter;
 import dev.miltermanager.policy.PolicyContext;
 import dev.miltermanager.policy.SessionView;
 import dev.miltermanager.protocol.Command;
@@ -78,7 +77,7 @@ class PostfixConditionsTest {
         }
     }
 
-    /** The automatic threshold agrees with what {@code postconf} says of the installed Postfix. */
+    /** The automatic threshold agrees with what {@code postconf} says of the installed Postfix (default paths). */
     @Test
     void theStressThresholdIsThreeQuartersOfWhatPostconfSaysOfTheSmtpService() {
         Processes.Result service = Processes.run(List.of("postconf", "-M", "smtp/inet"), Duration.ofSeconds(10));
@@ -88,8 +87,8 @@ class PostfixConditionsTest {
                 "default_process_limit"), Duration.ofSeconds(10)).output().strip()) : Integer.parseInt(maxproc);
         assertTrue(limit > 0, "an smtp service with a process limit: " + service);
 
-        ApplicabilityPolicy noStress = ConditionCatalog.load(List.of(new ConditionParameter(
-                "stress.postfix_master_cf", "/etc/postfix/master.cf", "test"))).get("No Stress");
+        // no parameter: the installed Postfix's /etc/postfix/master.cf, read at the first session that asks
+        ApplicabilityPolicy noStress = ConditionCatalog.load(List.of()).get("No Stress");
         int threshold = 0;
         for (int n = 1; n <= limit && threshold == 0; n++) {
             if (!noStress.applies(connectWith(n))) {

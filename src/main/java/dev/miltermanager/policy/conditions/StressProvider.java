@@ -15,12 +15,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.IntSupplier;
 
 /**
  * The {@code No Stress} and {@code Stress Notify} conditions. The manager is under stress when it processes at least
  * {@code stress.threshold_n_connections} sessions at once (0: never). Unset, the threshold is 3/4 of Postfix's SMTP
- * server process limit, read from {@code stress.postfix_master_cf} (default {@code /etc/postfix/master.cf}) when the
- * configuration is loaded; without a readable file it is 0. At CONNECT, No Stress stops the child under stress and
+ * server process limit, read from {@code stress.postfix_master_cf} when the configuration is loaded (a given file
+ * must be readable), or from {@code /etc/postfix/master.cf} at the first session that asks (without it, 0). At CONNECT, No Stress stops the child under stress and
  * Stress Notify sets {@code {stress}=yes} for it. Found through {@link java.util.ServiceLoader}; Java code calls
  * {@link Conditions#noStress(int)} and {@link Conditions#stressNotify(int)}.
  */
@@ -54,19 +55,27 @@ public final class StressProvider implements ConditionProvider {
     public Map<String, ApplicabilityPolicy> create(ConditionParameters parameters) {
         parameters.requireOnly(Set.of("threshold_n_connections", "postfix_master_cf"));
         Optional<ConditionParameter> masterCf = parameters.last("postfix_master_cf");
-        int threshold = parameters.last("threshold_n_connections")
-                .map(p -> ParameterValues.count(p, "a number of sessions, 0 (never under stress) or more"))
-                .orElseGet(() -> detect(masterCf));
+        Optional<ConditionParameter> explicit = parameters.last("threshold_n_connections");
+        IntSupplier threshold;
+        if (explicit.isPresent()) {
+            int n = ParameterValues.count(explicit.get(), "a number of sessions, 0 (never under stress) or more");
+            threshold = () -> n;
+        } else if (masterCf.isPresent()) {
+            int n = detect(masterCf);
+            threshold = () -> n;
+        } else {
+            threshold = new Detected();
+        }
         return Map.of(NO_STRESS, noStress(threshold), STRESS_NOTIFY, stressNotify(threshold));
     }
 
-    static ApplicabilityPolicy noStress(int threshold) {
-        return ctx -> ctx.stage() != Stage.CONNECT || !stressed(threshold, ctx.session().activeSessions());
+    static ApplicabilityPolicy noStress(IntSupplier threshold) {
+        return ctx -> ctx.stage() != Stage.CONNECT || !stressed(threshold.getAsInt(), ctx.session().activeSessions());
     }
 
-    static ApplicabilityPolicy stressNotify(int threshold) {
+    static ApplicabilityPolicy stressNotify(IntSupplier threshold) {
         return ctx -> {
-            if (ctx.stage() == Stage.CONNECT && stressed(threshold, ctx.session().activeSessions())) {
+            if (ctx.stage() == Stage.CONNECT && stressed(threshold.getAsInt(), ctx.session().activeSessions())) {
                 ctx.setMacro("{stress}", "yes");
             }
             return true;
@@ -75,6 +84,24 @@ public final class StressProvider implements ConditionProvider {
 
     static boolean stressed(int threshold, int sessions) {
         return threshold > 0 && threshold <= sessions;
+    }
+
+    /**
+     * The threshold from the default {@code master.cf}, read at the first session that asks (as the reference
+     * detects it on first use), so a configuration that names neither condition never reads the file.
+     */
+    private static final class Detected implements IntSupplier {
+        private volatile int threshold = -1;
+
+        @Override
+        public int getAsInt() {
+            int t = threshold;
+            if (t < 0) {
+                t = detect(Optional.empty());
+                threshold = t;
+            }
+            return t;
+        }
     }
 
     /** 3/4 of Postfix's process limit; 0 when the file is missing, a given file that cannot be read is an error. */
