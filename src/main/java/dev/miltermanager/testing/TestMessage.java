@@ -67,6 +67,34 @@ public record TestMessage(String sender, List<String> senderArgs, List<Recipient
         return bodyChunks.stream().map(byte[]::clone).toList();
     }
 
+    /** Equal when every part is, body chunks compared byte by byte. */
+    @Override
+    public boolean equals(Object other) {
+        if (!(other instanceof TestMessage that) || bodyChunks.size() != that.bodyChunks.size()) {
+            return false;
+        }
+        for (int i = 0; i < bodyChunks.size(); i++) {
+            if (!java.util.Arrays.equals(bodyChunks.get(i), that.bodyChunks.get(i))) {
+                return false;
+            }
+        }
+        return sender.equals(that.sender) && senderArgs.equals(that.senderArgs) && recipients.equals(that.recipients)
+                && headers.equals(that.headers) && unknownCommands.equals(that.unknownCommands)
+                && macros.equals(that.macros);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(sender, senderArgs, recipients, headers, unknownCommands, macros,
+                java.util.Arrays.hashCode(body()));
+    }
+
+    @Override
+    public String toString() {
+        return "TestMessage[from " + sender + " to " + recipients.stream().map(Recipient::address).toList() + ", "
+                + headers.size() + " headers, " + body().length + " body bytes]";
+    }
+
     /** One envelope recipient, with angle brackets, and its ESMTP arguments. */
     public record Recipient(String address, List<String> args) {
         public Recipient {
