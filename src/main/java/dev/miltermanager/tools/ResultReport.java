@@ -76,27 +76,24 @@ final class ResultReport {
         }
         List<String> before = result.original().recipients().stream().map(r -> r.address()).toList();
         List<String> after = result.message().recipientAddresses();
-        int i = 0;
-        int j = 0;
-        while (i < before.size() && j < after.size()) {
-            if (before.get(i).equals(after.get(j))) {
-                p.item(" ", "RCPT TO", before.get(i++));
-                j++;
-            } else if (!after.subList(j, after.size()).contains(before.get(i))) {
-                p.item("-", "RCPT TO", before.get(i++));
+        int common = Math.min(before.size(), after.size());
+        for (int i = 0; i < common; i++) {
+            if (before.get(i).equals(after.get(i))) {
+                p.item(" ", "RCPT TO", before.get(i));
             } else {
-                p.item("+", "RCPT TO", after.get(j++));
+                p.item("-", "RCPT TO", before.get(i));
+                p.item("+", "RCPT TO", after.get(i));
             }
         }
-        while (i < before.size()) {
-            p.item("-", "RCPT TO", before.get(i++));
-        }
-        while (j < after.size()) {
-            p.item("+", "RCPT TO", after.get(j++));
-        }
+        before.subList(common, before.size()).forEach(r -> p.item("-", "RCPT TO", r));
+        after.subList(common, after.size()).forEach(r -> p.item("+", "RCPT TO", r));
     }
 
-    /** The reference's header walk: equal headers kept, new ones '+', vanished ones '-', changed ones '-' '+'. */
+    /**
+     * The reference's header walk: an equal pair is kept (' '); a result header found nowhere in the rest of the
+     * original is new ('+'); an original header found nowhere in the rest of the result is gone ('-'); a pair with
+     * the same name is a change ('-' then '+'); anything else counts as new. Pairs compare name and value.
+     */
     private static void headers(Printer p, List<HeaderField> before, List<HeaderField> after) {
         int i = 0;
         int j = 0;
@@ -108,15 +105,16 @@ final class ResultReport {
                 i++;
                 j++;
             } else if (!before.subList(i, before.size()).contains(r)) {
-                if (o.name().equals(r.name()) && !after.subList(j, after.size()).contains(o)) {
-                    p.header("-", o);
-                    i++;
-                }
                 p.header("+", r);
                 j++;
             } else if (!after.subList(j, after.size()).contains(o)) {
                 p.header("-", o);
                 i++;
+            } else if (o.name().equals(r.name())) {
+                p.header("-", o);
+                p.header("+", r);
+                i++;
+                j++;
             } else {
                 p.header("+", r);
                 j++;

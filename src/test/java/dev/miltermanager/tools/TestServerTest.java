@@ -3,6 +3,7 @@ package dev.miltermanager.tools;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.miltermanager.interop.InteropChild;
 import dev.miltermanager.manager.ChildConfig;
 import dev.miltermanager.manager.MilterManager;
 import dev.miltermanager.manager.MilterManagerConfig;
@@ -85,8 +86,8 @@ class TestServerTest {
                     - RCPT TO:<receiver@example.org>
                     + RCPT TO:<added@example.org>
                     Header:--------------------------------
-                    - Subject: old subject
                     + Subject: new subject
+                    - Subject: old subject
                       From: <sender@example.com>
                       To: <receiver@example.org>
                     + X-Added: yes
@@ -134,6 +135,32 @@ class TestServerTest {
             session.awaitEnd(Duration.ofSeconds(5));
             assertEquals(2, session.messages().size());
             assertEquals(2, session.abortCount());
+        }
+    }
+
+    @Test
+    void againstALibmilterChild() {
+        try (InteropChild child = InteropChild.c("ts").rule("mail:<spammer@=reply:550:5.7.1:no spam")
+                .edit("add-header:X-Child:{name}").edit("del-rcpt:<receiver@example.org>")
+                .edit("add-rcpt:<other@example.org>").start()) {
+            Run passed = run("-s", child.connectionSpec(), "--output-message", "-b", "one line");
+            assertEquals("""
+                    status: pass
+                    elapsed-time: XXX seconds
+
+                    Envelope:------------------------------
+                      MAIL FROM:<sender@example.com>
+                    - RCPT TO:<receiver@example.org>
+                    + RCPT TO:<other@example.org>
+                    Header:--------------------------------
+                      From: <sender@example.com>
+                      To: <receiver@example.org>
+                    + X-Child: ts
+                    Body:----------------------------------
+                    one line
+                    """, passed.normalized());
+            Run rejected = run("-s", child.connectionSpec(), "-f", "spammer@example.com");
+            assertEquals("status: reject [550]<5.7.1>(no spam)\nelapsed-time: XXX seconds\n", rejected.normalized());
         }
     }
 
