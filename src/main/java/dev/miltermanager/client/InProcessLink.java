@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -65,7 +66,7 @@ final class InProcessLink implements Link {
     private List<Command> completeCommands() throws IOException {
         ensureOpen();
         ByteBuffer all = ByteBuffer.wrap(pendingFrames.toByteArray());
-        java.util.ArrayList<Command> commands = new java.util.ArrayList<>();
+        ArrayList<Command> commands = new ArrayList<>();
         while (all.remaining() >= Packet.LENGTH_BYTES) {
             int length = all.getInt(all.position());
             if (all.remaining() - Packet.LENGTH_BYTES < length) {

@@ -35,17 +35,17 @@ import java.util.Optional;
  * <p>Not thread-safe: one caller, as one SMTP session. Close it to disconnect (without QUIT) or {@link #quit()}.
  */
 public final class MtaSession implements AutoCloseable {
-    private final MtaSimulator sim;
-    private final MilterClient client;
-    private final Negotiated negotiated;
-    private final MtaTranscript transcript;
-    private final ClientAddress clientAddress;
-    private final List<StageReply> pending = new ArrayList<>();
+    final MtaSimulator sim;
+    final MilterClient client;
+    final Negotiated negotiated;
+    final MtaTranscript transcript;
+    final ClientAddress clientAddress;
+    final List<StageReply> pending = new ArrayList<>();
     private boolean connectSent;
     private boolean heloSent;
     /** Set when CONNECT or HELO ended the milter's part: a refusal, or accept. */
-    private StageReply connectionVerdict;
-    private int messages;
+    StageReply connectionVerdict;
+    int messages;
 
     private MtaSession(MtaSimulator sim, MilterClient client, Negotiated negotiated, MtaTranscript transcript) {
         this.sim = sim;
@@ -136,7 +136,7 @@ public final class MtaSession implements AutoCloseable {
         }
     }
 
-    private void openConnection() {
+    void openConnection() {
         if (!connectSent) {
             pending.add(connect());
         }
@@ -155,7 +155,7 @@ public final class MtaSession implements AutoCloseable {
     public MilterResult send(TestMessage message) {
         long start = System.nanoTime();
         try {
-            return new MessageRun(message, start).run();
+            return new MessageRun(this, message, start).run();
         } catch (MilterClientException e) {
             client.close();
             throw new MtaSessionException("the milter failed: " + e.getMessage(), transcript.toString(), e);
@@ -178,7 +178,7 @@ public final class MtaSession implements AutoCloseable {
         return facts(sender, recipient, "", false);
     }
 
-    private MtaProfile.SessionFacts facts(String sender, String recipient, String queueId, boolean known) {
+    MtaProfile.SessionFacts facts(String sender, String recipient, String queueId, boolean known) {
         return sim.facts(clientAddress.address(), queueId, known, strip(sender), strip(recipient));
     }
 
@@ -187,36 +187,33 @@ public final class MtaSession implements AutoCloseable {
                 : address;
     }
 
-    /** The macros for a stage: the profile's, the simulator's, the message's; filtered by the milter's list. */
-    private Map<String, String> macros(MacroStage stage, MtaProfile.SessionFacts facts,
+    /**
+     * The macros for a stage: the profile's defaults, then the simulator's and the message's extras. When the
+     * milter sent a macro list for the stage, only the listed names that have a value are sent, and the client's
+     * details Postfix can provide on request ({@code {client_addr}} and the like) count as having one.
+     */
+    Map<String, String> macros(MacroStage stage, MtaProfile.SessionFacts facts,
             Map<MacroStage, Map<String, String>> messageMacros) {
-        Map<String, String> all = new LinkedHashMap<>(sim.profile().defaultMacros(stage, facts));
-        if (stage == MacroStage.CONNECT) {
-            all.putIfAbsent("{client_addr}", facts.clientAddress());
-            all.putIfAbsent("{client_name}", facts.clientHost());
-            all.putIfAbsent("{client_port}", String.valueOf(clientAddress.port()));
-            all.putIfAbsent("{client_ptr}", facts.clientHost());
-        }
-        all.putAll(sim.extraMacros(stage));
-        all.putAll(messageMacros.getOrDefault(stage, Map.of()));
+        Map<String, String> sent = new LinkedHashMap<>(sim.profile().defaultMacros(stage, facts));
+        sent.putAll(sim.extraMacros(stage));
+        sent.putAll(messageMacros.getOrDefault(stage, Map.of()));
         List<String> requested = negotiated.macros().get(stage);
         if (requested == null) {
-            if (stage == MacroStage.CONNECT) {
-                List.of("{client_addr}", "{client_name}", "{client_port}", "{client_ptr}").forEach(name -> {
-                    if (!sim.extraMacros(stage).containsKey(name)
-                            && !messageMacros.getOrDefault(stage, Map.of()).containsKey(name)
-                            && !sim.profile().defaultMacros(stage, facts).containsKey(name)) {
-                        all.remove(name);
-                    }
-                });
-            }
-            return all;
+            return sent;
         }
+        Map<String, String> available = new LinkedHashMap<>();
+        if (stage == MacroStage.CONNECT) {
+            available.put("{client_addr}", facts.clientAddress());
+            available.put("{client_name}", facts.clientHost());
+            available.put("{client_port}", String.valueOf(clientAddress.port()));
+            available.put("{client_ptr}", facts.clientHost());
+        }
+        available.putAll(sent);
         Map<String, String> chosen = new LinkedHashMap<>();
         for (String name : requested) {
-            String value = all.get(name);
+            String value = available.get(name);
             if (value == null && !name.startsWith("{") && name.length() > 1) {
-                value = all.get("{" + name + "}");
+                value = available.get("{" + name + "}");
             }
             if (value != null) {
                 chosen.put(name, value);
@@ -225,7 +222,7 @@ public final class MtaSession implements AutoCloseable {
         return chosen;
     }
 
-    private StageReply event(Stage stage, String argument, Command command, Map<String, String> macros) {
+    StageReply event(Stage stage, String argument, Command command, Map<String, String> macros) {
         boolean sent = negotiated.isSent(stage);
         if (sent) {
             transcript.mta(command, macros);
@@ -237,185 +234,5 @@ public final class MtaSession implements AutoCloseable {
             transcript.milter(decision);
         }
         return new StageReply(stage, argument, decision, sent, elapsed);
-    }
-
-    /** One message from MAIL to the end. */
-    private final class MessageRun {
-        private final TestMessage message;
-        private final long start;
-        private final List<StageReply> stages = new ArrayList<>();
-        private final List<StageReply> rejected = new ArrayList<>();
-        private final List<Recipient> accepted = new ArrayList<>();
-        private final String queueId;
-        private Map<MacroStage, Map<String, String>> messageMacros;
-
-        MessageRun(TestMessage message, long start) {
-            this.message = message;
-            this.start = start;
-            this.queueId = String.format("4%04X%02d", Math.abs(System.identityHashCode(MtaSession.this)) & 0xFFFF,
-                    ++messages);
-            this.messageMacros = message.macros();
-        }
-
-        MilterResult run() {
-            openConnection();
-            stages.addAll(pending);
-            pending.clear();
-            if (connectionVerdict != null) {
-                transcript.note("message " + messages + " not sent: " + connectionVerdict);
-                return finish(connectionVerdict);
-            }
-            StageReply mail = event(Stage.MAIL, message.sender(), new Command.MailFrom(message.sender(),
-                    message.senderArgs()), macros(MacroStage.ENVFROM, facts(message.sender(), "", queueId,
-                    false), messageMacros));
-            if (ends(mail)) {
-                return abortAndFinish(mail);
-            }
-            StageReply lastRefusal = null;
-            for (Recipient recipient : message.recipients()) {
-                StageReply rcpt = event(Stage.RCPT, recipient.address(), new Command.Recipient(recipient.address(),
-                        recipient.args()), macros(MacroStage.ENVRCPT, facts(message.sender(), recipient.address(),
-                        queueId, !accepted.isEmpty()), messageMacros));
-                Status status = rcpt.status();
-                if (status == Status.REJECT || status == Status.TEMPORARY_FAILURE) {
-                    rejected.add(rcpt);
-                    lastRefusal = rcpt;
-                } else if (ends(rcpt)) {
-                    return abortAndFinish(rcpt);
-                } else {
-                    accepted.add(recipient);
-                }
-            }
-            if (accepted.isEmpty()) {
-                transcript.note("every recipient was refused");
-                return abortAndFinish(lastRefusal);
-            }
-            for (String line : message.unknownCommands()) {
-                stages.add(event(Stage.UNKNOWN, line, new Command.Unknown(line), Map.of()));
-            }
-            StageReply data = event(Stage.DATA, "", new Command.Data(), macros(MacroStage.DATA, known(), messageMacros));
-            if (ends(data)) {
-                return abortAndFinish(data);
-            }
-            boolean leadingSpace = negotiated.has(ProtocolFlag.HEADER_LEADING_SPACE);
-            for (HeaderField header : message.headers()) {
-                String value = leadingSpace ? " " + header.value() : header.value();
-                StageReply reply = event(Stage.HEADER, header.toString(), new Command.Header(header.name(), value),
-                        Map.of());
-                if (ends(reply)) {
-                    return abortAndFinish(reply);
-                }
-            }
-            StageReply eoh = event(Stage.EOH, "", new Command.EndOfHeaders(),
-                    macros(MacroStage.EOH, known(), messageMacros));
-            if (ends(eoh)) {
-                return abortAndFinish(eoh);
-            }
-            for (byte[] chunk : message.bodyChunks()) {
-                if (chunk.length == 0) {
-                    continue;
-                }
-                StageReply body = bodyChunk(chunk);
-                if (body.status() == Status.SKIP) {
-                    transcript.note("SKIP: the rest of the body is not sent");
-                    break;
-                }
-                if (ends(body)) {
-                    return abortAndFinish(body);
-                }
-            }
-            return endOfMessage(leadingSpace);
-        }
-
-        private StageReply bodyChunk(byte[] chunk) {
-            boolean sent = negotiated.isSent(Stage.BODY);
-            if (sent) {
-                transcript.mta(new Command.Body(ByteBuffer.wrap(chunk)), Map.of());
-            }
-            long t0 = System.nanoTime();
-            Response.Decision decision = client.body(ByteBuffer.wrap(chunk));
-            if (sent && negotiated.expectsReply(Stage.BODY)) {
-                transcript.milter(decision);
-            }
-            StageReply reply = new StageReply(Stage.BODY, chunk.length + " bytes", decision, sent,
-                    Duration.ofNanos(System.nanoTime() - t0));
-            stages.add(reply);
-            return reply;
-        }
-
-        private MilterResult endOfMessage(boolean leadingSpace) {
-            Map<String, String> macros = macros(MacroStage.EOM, known(), messageMacros);
-            Command.EndOfMessage eom = new Command.EndOfMessage();
-            transcript.mta(eom, macros);
-            long t0 = System.nanoTime();
-            EndOfMessageResult result = client.endOfMessage(macros, transcript::milter);
-            transcript.milter(result.decision());
-            StageReply reply = new StageReply(Stage.EOM, "", result.decision(), true,
-                    Duration.ofNanos(System.nanoTime() - t0));
-            stages.add(reply);
-            MessageEditor editor = new MessageEditor(sim.profile(), leadingSpace, message, accepted, mtaHeader());
-            String quarantine = null;
-            for (Response.Modification edit : result.modifications()) {
-                editor.apply(edit);
-                if (edit instanceof Response.Quarantine q) {
-                    quarantine = q.reason();
-                }
-            }
-            if (sim.profile().abortsAfterEveryMessage()) {
-                abort();
-            }
-            return build(reply, result.modifications(), result.progressCount(), quarantine, editor.result());
-        }
-
-        private MtaProfile.SessionFacts known() {
-            return facts(message.sender(), "", queueId, true);
-        }
-
-        private boolean ends(StageReply reply) {
-            stages.add(reply);
-            Status status = reply.status();
-            return status.isFinal() || status == Status.ACCEPT;
-        }
-
-        private MilterResult abortAndFinish(StageReply decided) {
-            abort();
-            return finish(decided);
-        }
-
-        private void abort() {
-            transcript.mta(new Command.Abort(), Map.of());
-            client.abort();
-        }
-
-        private MilterResult finish(StageReply decided) {
-            MessageEditor editor = new MessageEditor(sim.profile(), false, message,
-                    accepted.isEmpty() ? message.recipients() : accepted, mtaHeader());
-            return build(decided, List.of(), 0, null, editor.result());
-        }
-
-        private MilterResult build(StageReply decided, List<Response.Modification> edits, int progress,
-                String quarantine, AppliedMessage applied) {
-            Status status = decided.status();
-            if (decided.stage() == Stage.EOM && status == Status.SKIP) {
-                status = Status.CONTINUE;
-            }
-            Optional<SmtpReply> reply = decided.decision() instanceof Response.ReplyCode y ? Optional.of(y.reply())
-                    : Optional.empty();
-            return new MilterResult(status, reply, decided.stage(), stages, rejected, Optional.ofNullable(quarantine),
-                    edits, progress, message, applied, Duration.ofNanos(System.nanoTime() - start),
-                    transcript.toString());
-        }
-
-        /** Postfix's own Received: header, which milters never see. */
-        private HeaderField mtaHeader() {
-            if (!sim.profile().hidesReceivedHeader()) {
-                return null;
-            }
-            String forClause = message.recipients().size() == 1
-                    ? "\n\tfor " + message.recipients().getFirst().address() : "";
-            return new HeaderField("Received", "from " + sim.helo() + " (" + sim.connectHost() + " ["
-                    + clientAddress.address() + "])\n\tby " + sim.mtaHostName() + " (Postfix) with ESMTP id "
-                    + queueId + forClause);
-        }
     }
 }

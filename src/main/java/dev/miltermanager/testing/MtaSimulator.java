@@ -209,7 +209,7 @@ public final class MtaSimulator {
             return this;
         }
 
-        /** The protocol flags offered (bits of {@link dev.miltermanager.protocol.ProtocolFlag}); default: the profile's. */
+        /** The protocol flags offered ({@link dev.miltermanager.protocol.ProtocolFlag} bits); default: the profile's. */
         public Builder protocol(int protocol) {
             this.protocol = protocol;
             return this;

@@ -149,6 +149,10 @@ public final class PerformanceCheck {
         lock.lock();
         try {
             if (plan.reportEvery != null) {
+                if (window.count() > 0) {
+                    out.println(window.row(seconds(System.nanoTime() - start) + "s",
+                            plan.reportEvery.toNanos() / 1e9));
+                }
                 out.println();
                 out.println(Statistics.HEADER);
             }
@@ -256,6 +260,10 @@ public final class PerformanceCheck {
             } else if (outcome.replyCode() / 100 == 5) {
                 permanent++;
             }
+        }
+
+        int count() {
+            return times.size();
         }
 
         boolean allAccepted() {

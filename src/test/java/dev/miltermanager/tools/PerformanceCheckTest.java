@@ -24,6 +24,7 @@ class PerformanceCheckTest {
                     "--recipient=rcpt@example.net", "--report-periodically=0.5", "--n-additional-lines=3"},
                     print, print);
             String report = out.toString(StandardCharsets.UTF_8);
+            System.out.print(report); // the table, for the build log
             assertEquals(0, status, report + postfix.log());
             assertTrue(report.startsWith(
                     "      Time    Sent   mails/s   Max(s)   Min(s)   Avg(s)   4XX   5XX  Error   p50(s)   p90(s)"

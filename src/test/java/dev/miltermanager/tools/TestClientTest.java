@@ -39,8 +39,9 @@ class TestClientTest {
             assertEquals(0, status.get(5, TimeUnit.SECONDS));
         }
         String text = out.toString(StandardCharsets.UTF_8);
-        for (String expected : new String[] {"[1] negotiate: ", "[1] connect: mx.example.net INET 192.168.123.123 port 50443",
-                "[1]   macro {if_name} = localhost", "[1] helo: delian", "[1] envelope-from: <alice@example.org> SIZE=10",
+        for (String expected : new String[] {"[1] negotiate: ",
+                "[1] connect: mx.example.net INET 192.168.123.123 port 50443", "[1]   macro {if_name} = localhost",
+                "[1] helo: delian", "[1] envelope-from: <alice@example.org> SIZE=10",
                 "[1]   macro {mail_addr} = alice@example.org", "[1] envelope-recipient: <bob@example.net>",
                 "[1] header: Subject: hi", "[1] body: 10 bytes\n[1]   line one", "[1] end-of-message",
                 "[1]   macro {msg_id} = "}) {

@@ -59,7 +59,8 @@ class TestServerTest {
                     """, run.normalized());
             FakeSession session = milter.takeSession(Duration.ofSeconds(5));
             session.awaitEnd(Duration.ofSeconds(5));
-            assertEquals("milter-test-server", session.received(Stage.CONNECT).getFirst().macros().get("{daemon_name}"));
+            assertEquals("milter-test-server",
+                    session.received(Stage.CONNECT).getFirst().macros().get("{daemon_name}"));
         }
     }
 
