@@ -88,6 +88,7 @@ public final class PerformanceCheck {
         ReentrantLock lock = new ReentrantLock();
         long start = System.nanoTime();
         AtomicLong next = new AtomicLong();
+        AtomicLong lastRow = new AtomicLong(start);
         out.println(Statistics.HEADER);
         try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
              var reporter = Executors.newSingleThreadScheduledExecutor()) {
@@ -96,7 +97,9 @@ public final class PerformanceCheck {
                 reporter.scheduleAtFixedRate(() -> {
                     lock.lock();
                     try {
-                        out.println(window.row(seconds(System.nanoTime() - start) + "s", every / 1000.0));
+                        long now = System.nanoTime();
+                        out.println(window.row(seconds(now - start) + "s", (now - lastRow.get()) / 1e9));
+                        lastRow.set(now);
                         window.clear();
                     } finally {
                         lock.unlock();
@@ -149,9 +152,9 @@ public final class PerformanceCheck {
         lock.lock();
         try {
             if (plan.reportEvery != null) {
+                long now = System.nanoTime();
                 if (window.count() > 0) {
-                    out.println(window.row(seconds(System.nanoTime() - start) + "s",
-                            plan.reportEvery.toNanos() / 1e9));
+                    out.println(window.row(seconds(now - start) + "s", (now - lastRow.get()) / 1e9));
                 }
                 out.println();
                 out.println(Statistics.HEADER);
