@@ -86,11 +86,20 @@ public final class MtaSession implements AutoCloseable {
         return transcript.toString();
     }
 
-    /** Sends CONNECT with the simulator's host name and address (done by the first message if not called). */
+    /**
+     * Sends CONNECT with the simulator's host name and address (done by the first message if not called).
+     *
+     * @throws IllegalStateException if CONNECT was already sent
+     * @throws MtaSessionException if the milter fails; the session is then closed
+     */
     public StageReply connect() {
         if (connectSent) {
             throw new IllegalStateException("CONNECT was already sent on this session");
         }
+        return guarded(this::sendConnect);
+    }
+
+    private StageReply sendConnect() {
         connectSent = true;
         Command.Connect connect = clientAddress.connect(sim.connectHost());
         StageReply reply = event(Stage.CONNECT, connect.hostname() + " [" + connect.address() + "]", connect,
@@ -104,10 +113,18 @@ public final class MtaSession implements AutoCloseable {
         return helo(sim.helo());
     }
 
-    /** Sends HELO (or EHLO) with {@code name}; CONNECT first if not yet sent. */
+    /**
+     * Sends HELO (or EHLO) with {@code name}; CONNECT first if not yet sent.
+     *
+     * @throws MtaSessionException if the milter fails; the session is then closed
+     */
     public StageReply helo(String name) {
+        return guarded(() -> sendHelo(name));
+    }
+
+    private StageReply sendHelo(String name) {
         if (!connectSent) {
-            pending.add(connect());
+            pending.add(sendConnect());
         }
         heloSent = true;
         if (connectionVerdict != null) {
@@ -119,10 +136,16 @@ public final class MtaSession implements AutoCloseable {
         return reply;
     }
 
-    /** Sends an SMTP command the MTA does not know, outside a message. */
+    /**
+     * Sends an SMTP command the MTA does not know, outside a message (CONNECT and HELO first if not yet sent).
+     *
+     * @throws MtaSessionException if the milter fails; the session is then closed
+     */
     public StageReply unknown(String commandLine) {
-        openConnection();
-        return event(Stage.UNKNOWN, commandLine, new Command.Unknown(commandLine), Map.of());
+        return guarded(() -> {
+            openConnection();
+            return event(Stage.UNKNOWN, commandLine, new Command.Unknown(commandLine), Map.of());
+        });
     }
 
     private void connectionVerdictFrom(StageReply reply) {
@@ -138,10 +161,10 @@ public final class MtaSession implements AutoCloseable {
 
     void openConnection() {
         if (!connectSent) {
-            pending.add(connect());
+            pending.add(sendConnect());
         }
         if (!heloSent) {
-            pending.add(helo());
+            pending.add(sendHelo(sim.helo()));
         }
     }
 
@@ -154,8 +177,13 @@ public final class MtaSession implements AutoCloseable {
      */
     public MilterResult send(TestMessage message) {
         long start = System.nanoTime();
+        return guarded(() -> new MessageRun(this, message, start).run());
+    }
+
+    /** Runs a step; a client fault closes the session and becomes an {@link MtaSessionException}. */
+    private <T> T guarded(java.util.function.Supplier<T> step) {
         try {
-            return new MessageRun(this, message, start).run();
+            return step.get();
         } catch (MilterClientException e) {
             client.close();
             throw new MtaSessionException("the milter failed: " + e.getMessage(), transcript.toString(), e);
