@@ -192,6 +192,13 @@ public interface MilterClient extends AutoCloseable {
      */
     void quit();
 
+    /**
+     * How many progress packets arrived while the client awaited the verdict on an event other than end of message,
+     * since the session began. Postfix accepts them there; Sendmail accepts progress only at end of message, so a
+     * caller playing Sendmail can tell. Never blocks.
+     */
+    long progressBeforeEndOfMessage();
+
     /** Whether the client can still be used: not closed, quit or failed. */
     boolean isOpen();
 

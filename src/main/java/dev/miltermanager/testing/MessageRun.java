@@ -112,7 +112,9 @@ final class MessageRun {
             session.transcript.mta(new Command.Body(ByteBuffer.wrap(chunk)), Map.of());
         }
         long t0 = System.nanoTime();
+        long progressBefore = session.client.progressBeforeEndOfMessage();
         Response.Decision decision = session.client.body(ByteBuffer.wrap(chunk));
+        session.refuseProgressWhereTheMtaDoes(Stage.BODY, progressBefore);
         if (sent && session.negotiated.expectsReply(Stage.BODY)) {
             session.transcript.milter(decision);
         }

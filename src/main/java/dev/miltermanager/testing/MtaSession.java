@@ -250,14 +250,26 @@ public final class MtaSession implements AutoCloseable {
         return chosen;
     }
 
+    /** Sendmail takes progress only at end of message: anywhere else it is an error that ends the session. */
+    void refuseProgressWhereTheMtaDoes(Stage stage, long progressBefore) {
+        if (!sim.profile().acceptsProgressAnywhere() && client.progressBeforeEndOfMessage() != progressBefore) {
+            transcript.note("the milter sent progress at " + stage);
+            client.close();
+            throw new MtaSessionException(sim.profile().configName() + " accepts progress only at end of message, "
+                    + "but the milter sent progress while answering " + stage, transcript.toString(), null);
+        }
+    }
+
     StageReply event(Stage stage, String argument, Command command, Map<String, String> macros) {
         boolean sent = negotiated.isSent(stage);
         if (sent) {
             transcript.mta(command, macros);
         }
         long t0 = System.nanoTime();
+        long progressBefore = client.progressBeforeEndOfMessage();
         Response.Decision decision = client.send(command, macros);
         Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
+        refuseProgressWhereTheMtaDoes(stage, progressBefore);
         if (sent && negotiated.expectsReply(stage)) {
             transcript.milter(decision);
         }

@@ -216,6 +216,18 @@ class MtaSimulatorTest {
     }
 
     @Test
+    void progressBeforeEndOfMessageIsFineForPostfixAndAnErrorForSendmail() throws Exception {
+        try (FakeMilter milter = FakeMilter.builder().reply(Stage.RCPT, FakeReply.CONTINUE
+                .after(Duration.ofMillis(120)).progressEvery(Duration.ofMillis(50))).start()) {
+            MtaSimulator.of(MtaProfile.POSTFIX).run(milter.connectionSpec(), hello()).assertThat().isDelivered();
+            MtaSessionException e = assertThrows(MtaSessionException.class,
+                    () -> MtaSimulator.of(MtaProfile.SENDMAIL).run(milter.connectionSpec(), hello()));
+            assertTrue(e.getMessage().contains("sendmail accepts progress only at end of message, but the milter "
+                    + "sent progress while answering RCPT"), e.getMessage());
+        }
+    }
+
+    @Test
     void aMailFileGivesTheEnvelope() {
         byte[] mail = ("From sender Sat Jan  1 00:00:00 2000\n"
                 + "From: Alice <alice@example.org>\n"
