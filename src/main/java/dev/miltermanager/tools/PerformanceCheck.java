@@ -27,9 +27,9 @@ import java.util.stream.Stream;
 public final class PerformanceCheck {
     private static final Set<String> WITH_VALUE = Set.of("smtp-server", "smtp-port", "helo-fqdn", "from",
             "recipient", "n-mails", "n-concurrent-connections", "period", "interval", "reading-timeout",
-            "n-additional-lines", "force-from", "force-recipient");
+            "n-additional-lines", "force-from", "force-recipient", "connect-host", "connect-address");
     private static final Set<String> FLAGS = Set.of("flood", "report-periodically",
-            "report-failure-responses", "no-report-failure-responses", "version", "help");
+            "report-failure-responses", "no-report-failure-responses", "shuffle", "no-shuffle", "version", "help");
 
     static final String USAGE = """
             Usage: milter-performance-check [options] [MAIL-FILE-OR-DIRECTORY...]
@@ -38,6 +38,9 @@ public final class PerformanceCheck {
                 --smtp-server=HOST              the server (localhost)
                 --smtp-port=PORT                its port (25)
                 --helo-fqdn=FQDN                EHLO name (localhost.localdomain)
+                --connect-host=HOST             client host name for the MTA's milters, through Postfix's XCLIENT
+                --connect-address=ADDRESS       client address for the MTA's milters, through Postfix's XCLIENT
+                                                (the server must allow it: smtpd_authorized_xclient_hosts)
                 --from=ADDRESS                  envelope sender (from@example.com)
                 --force-from=ADDRESS            use it even for mail files (whose From: is used otherwise)
                 --recipient=ADDRESS             envelope recipient, repeatable (to@example.com)
@@ -47,6 +50,7 @@ public final class PerformanceCheck {
                 --n-additional-lines=N          lines added to each generated body (0)
                 --period=SECONDS                spread the mails evenly over this time (default: as fast as possible)
                 --interval=SECONDS              pause between two mails of one connection (0)
+                --[no-]shuffle                  send the mail files in a random order (off)
                 --flood[=SECONDS]               send as fast as possible for SECONDS (60), ignoring --n-mails
                 --report-periodically[=SECONDS] print a row of the table every SECONDS (1)
                 --[no-]report-failure-responses print each 4XX/5XX reply and error (off)
@@ -122,7 +126,7 @@ public final class PerformanceCheck {
                         }
                         Plan.Mail mail = plan.mail(i);
                         long t0 = System.nanoTime();
-                        SmtpSender.Outcome outcome = SmtpSender.send(plan.host, plan.port, plan.helo, mail.from(),
+                        SmtpSender.Outcome outcome = SmtpSender.send(plan.host, plan.port, plan.helo, plan.xclient, mail.from(),
                                 mail.recipients(), mail.bytes(), plan.readingTimeout);
                         long took = System.nanoTime() - t0;
                         lock.lock();
@@ -172,7 +176,7 @@ public final class PerformanceCheck {
     }
 
     /** What to send and how. */
-    private record Plan(String host, int port, String helo, int mails, int connections, Duration period,
+    private record Plan(String host, int port, String helo, String xclient, int mails, int connections, Duration period,
             Duration interval, Duration flood, Duration reportEvery, Duration readingTimeout, boolean reportFailures,
             List<Mail> templates) {
 
@@ -222,11 +226,20 @@ public final class PerformanceCheck {
             }
             Duration flood = a.has("flood") ? seconds(a, "flood", 60) : null;
             Duration report = a.has("report-periodically") ? seconds(a, "report-periodically", 1) : null;
+            if (a.has("shuffle") && !a.has("no-shuffle")) {
+                java.util.Collections.shuffle(templates);
+            }
             return new Plan(a.get("smtp-server", "localhost"), a.integer("smtp-port", 25),
-                    a.get("helo-fqdn", "localhost.localdomain"), mails, connections,
+                    a.get("helo-fqdn", "localhost.localdomain"), xclient(a), mails, connections,
                     a.has("period") ? seconds(a, "period", 0) : null, a.has("interval") ? seconds(a, "interval", 0)
                     : Duration.ZERO, flood, report, seconds(a, "reading-timeout", 60),
                     a.has("report-failure-responses") && !a.has("no-report-failure-responses"), templates);
+        }
+
+        private static String xclient(Arguments a) {
+            String attributes = (a.has("connect-host") ? " NAME=" + a.get("connect-host", "") : "")
+                    + (a.has("connect-address") ? " ADDR=" + a.get("connect-address", "") : "");
+            return attributes.isEmpty() ? null : attributes.substring(1);
         }
 
         private static Duration seconds(Arguments a, String name, double fallback) {

@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
-/** Sends one mail over one SMTP session (EHLO, MAIL, RCPT…, DATA, QUIT) and says how it ended. */
+/** Sends one mail over one SMTP session (EHLO, [XCLIENT, EHLO,] MAIL, RCPT…, DATA, QUIT) and says how it ended. */
 final class SmtpSender {
 
     /** How one mail ended: accepted (2xx to the end of DATA), refused (the first 4xx/5xx reply), or an error. */
@@ -24,8 +24,12 @@ final class SmtpSender {
     private SmtpSender() {
     }
 
-    static Outcome send(String host, int port, String helo, String from, List<String> recipients, byte[] message,
-            Duration timeout) {
+    /**
+     * @param xclient the attributes of a Postfix XCLIENT command sent after EHLO (then EHLO again), such as
+     *     {@code NAME=mx.example.net ADDR=192.0.2.1}; null for none
+     */
+    static Outcome send(String host, int port, String helo, String xclient, String from, List<String> recipients,
+            byte[] message, Duration timeout) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
             socket.setSoTimeout((int) timeout.toMillis());
@@ -36,7 +40,7 @@ final class SmtpSender {
             if (!ok(reply[0])) {
                 return refused(reply[0]);
             }
-            for (String command : commands(helo, from, recipients)) {
+            for (String command : commands(helo, xclient, from, recipients)) {
                 out.write((command + "\r\n").getBytes(StandardCharsets.UTF_8));
                 out.flush();
                 reply[0] = read(in);
@@ -55,9 +59,13 @@ final class SmtpSender {
         }
     }
 
-    private static List<String> commands(String helo, String from, List<String> recipients) {
+    private static List<String> commands(String helo, String xclient, String from, List<String> recipients) {
         List<String> commands = new java.util.ArrayList<>();
         commands.add("EHLO " + helo);
+        if (xclient != null) {
+            commands.add("XCLIENT " + xclient);
+            commands.add("EHLO " + helo);
+        }
         commands.add("MAIL FROM:<" + from + ">");
         recipients.forEach(r -> commands.add("RCPT TO:<" + r + ">"));
         commands.add("DATA");

@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.miltermanager.interop.PostfixInstance;
 import dev.miltermanager.interop.SmtpSink;
+import dev.miltermanager.protocol.Command;
+import dev.miltermanager.testing.FakeMilter;
+import dev.miltermanager.transport.ConnectionSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** milter-performance-check against a private Postfix relaying to a sink. */
@@ -33,11 +37,35 @@ class PerformanceCheckTest {
             String[] columns = total.trim().split("\\s+");
             assertEquals("30", columns[1], report);
             assertTrue(Double.parseDouble(columns[2]) > 0, report);
-            assertEquals(java.util.List.of("0", "0", "0"), java.util.List.of(columns[6], columns[7], columns[8]));
+            assertEquals(List.of("0", "0", "0"), List.of(columns[6], columns[7], columns[8]));
             double min = Double.parseDouble(columns[4]);
             double p50 = Double.parseDouble(columns[9]);
             double max = Double.parseDouble(columns[3]);
             assertTrue(min <= p50 && p50 <= max, report);
+        }
+    }
+
+    @Test
+    void theClientSeenByTheMiltersComesFromXclient() throws Exception {
+        try (SmtpSink sink = SmtpSink.start();
+             FakeMilter milter = FakeMilter.builder().start();
+             PostfixInstance postfix = PostfixInstance.builder().relayTo(sink)
+                     .milters("inet:127.0.0.1:" + ((ConnectionSpec.Inet) milter.connectionSpec()).port())
+                     .set("smtpd_authorized_xclient_hosts", "127.0.0.0/8")
+                     .set("mynetworks", "127.0.0.0/8 192.0.2.0/24").start()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+            int status = PerformanceCheck.run(new String[] {"--smtp-server=127.0.0.1",
+                    "--smtp-port=" + postfix.smtpPort(), "--n-mails=2", "--n-concurrent-connections=1",
+                    "--recipient=rcpt@example.net", "--connect-host=mx.example.com", "--connect-address=192.0.2.9",
+                    "--report-failure-responses"},
+                    print, print);
+            assertEquals(0, status, out.toString(StandardCharsets.UTF_8) + postfix.log());
+            // Postfix sends the milters a new CONNECT with the XCLIENT attributes once they change the client
+            List<Command.Connect> connects = milter.sessions().stream()
+                    .flatMap(session -> session.commands(Command.Connect.class).stream()).toList();
+            assertTrue(connects.stream().anyMatch(c -> c.hostname().equals("mx.example.com")
+                    && c.address().equals("192.0.2.9")), connects + "\n" + milter.transcript());
         }
     }
 
