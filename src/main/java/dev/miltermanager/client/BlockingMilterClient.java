@@ -69,6 +69,11 @@ final class BlockingMilterClient implements MilterClient {
     }
 
     @Override
+    public long progressBeforeEndOfMessage() {
+        return exchange.eventProgress();
+    }
+
+    @Override
     public Negotiated negotiate(Command.Negotiate offer) {
         NegotiationCheck.checkOffer(offer);
         return call(Phase.NEGOTIATE, () -> {

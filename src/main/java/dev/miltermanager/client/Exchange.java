@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -21,6 +22,8 @@ import java.util.function.Supplier;
  */
 final class Exchange {
     private static final System.Logger LOG = System.getLogger(MilterClient.class.getName());
+    /** Progress read while awaiting an event's verdict; read by other threads through the client. */
+    private final AtomicLong eventProgress = new AtomicLong();
 
     private final Link link;
     private final String milter;
@@ -115,6 +118,7 @@ final class Exchange {
             Response response = receiveResponse(phase, MilterTimeoutException.Kind.READ, options.readTimeout(),
                     options.readTimeout(), "reply to " + stage);
             if (response instanceof Response.Progress) {
+                eventProgress.incrementAndGet();
                 continue;
             }
             try {
@@ -123,6 +127,11 @@ final class Exchange {
                 throw violation(phase, e);
             }
         }
+    }
+
+    /** Progress packets received so far while awaiting the verdict on an event other than end of message. */
+    long eventProgress() {
+        return eventProgress.get();
     }
 
     /** Has the data received next acknowledged at once, for a milter that may be waiting for our ACK. */

@@ -81,6 +81,19 @@ public interface MilterClient extends AutoCloseable {
         return BlockingMilterClient.connect(spec, options);
     }
 
+    /**
+     * A client of a milter in the same process (such as a manager's in-process session): the commands are encoded
+     * and decoded as on a socket, so everything the client checks and decides is the same. Reads are bounded by the
+     * options' timeouts; the connect timeout does not apply.
+     *
+     * @param name how logs and exception messages name the milter
+     */
+    static MilterClient inProcess(String name, ClientOptions options, InProcessMilter milter) {
+        java.util.Objects.requireNonNull(milter, "milter");
+        return new BlockingMilterClient(new InProcessLink(milter), java.util.Objects.requireNonNull(name, "name"),
+                java.util.Objects.requireNonNull(options, "options"));
+    }
+
     /** The milter as logs and exception messages name it: the configured name and the spec, or the spec. */
     String name();
 
@@ -178,6 +191,13 @@ public interface MilterClient extends AutoCloseable {
      * cannot be told is simply disconnected (logged at debug level). Does nothing on a closed client.
      */
     void quit();
+
+    /**
+     * How many progress packets arrived while the client awaited the verdict on an event other than end of message,
+     * since the session began. Postfix accepts them there; Sendmail accepts progress only at end of message, so a
+     * caller playing Sendmail can tell. Never blocks.
+     */
+    long progressBeforeEndOfMessage();
 
     /** Whether the client can still be used: not closed, quit or failed. */
     boolean isOpen();
