@@ -187,17 +187,23 @@ final class LinuxServices {
 
     private String scriptDescription(SystemFile script, ShellSettings variables) {
         String shortDescription = "";
-        for (String line : script.lines()) {
-            Matcher lsb = LSB_FIELD.matcher(line);
+        List<String> lines = script.lines();
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher lsb = LSB_FIELD.matcher(lines.get(i));
             if (lsb.matches() && lsb.group(1).equals("Description")) {
                 return lsb.group(2).strip();
             }
             if (lsb.matches()) {
                 shortDescription = lsb.group(2).strip();
             }
-            Matcher rh = REDHAT_DESCRIPTION.matcher(line);
+            Matcher rh = REDHAT_DESCRIPTION.matcher(lines.get(i));
             if (rh.matches() && shortDescription.isEmpty()) {
-                shortDescription = rh.group(1).strip();
+                StringBuilder text = new StringBuilder(rh.group(1).strip());
+                while (lines.get(i).strip().endsWith("\\") && i + 1 < lines.size()) {
+                    text.append(' ').append(lines.get(++i).replaceFirst("^#\\s*", "").replaceFirst("\\\\$", "")
+                            .strip());
+                }
+                shortDescription = text.toString();
             }
         }
         return shortDescription.isEmpty() ? variables.get("DESC").map(Setting::value).orElse("") : shortDescription;
