@@ -76,8 +76,9 @@ final class SystemdUnit {
             int number = i + 1;
             StringBuilder text = new StringBuilder(lines.get(i).strip());
             while (text.toString().endsWith("\\") && i + 1 < lines.size()) {
-                text.setLength(text.length() - 1);
-                text.append(' ').append(lines.get(++i).strip());
+                String head = text.substring(0, text.length() - 1).stripTrailing();
+                text.setLength(0);
+                text.append(head).append(' ').append(lines.get(++i).strip());
             }
             String line = text.toString();
             if (line.isEmpty() || line.startsWith("#") || line.startsWith(";")) {
