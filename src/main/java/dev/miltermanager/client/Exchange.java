@@ -22,6 +22,9 @@ import java.util.function.Supplier;
 final class Exchange {
     private static final System.Logger LOG = System.getLogger(MilterClient.class.getName());
 
+    /** The least time a posted reply gets to be read when it is awaited after its read timeout passed. */
+    static final Duration LATE_READ_GRACE = Duration.ofMillis(20);
+
     private final Link link;
     private final String milter;
     private final ClientOptions options;
@@ -108,13 +111,24 @@ final class Exchange {
         }
     }
 
-    /** Reads the verdict on an event; progress restarts the read timeout. */
-    Response.Decision awaitDecision(Stage stage) {
+    /** When the read timeout of a reply due from now passes, in {@link System#nanoTime()} terms. */
+    long readDeadline() {
+        return System.nanoTime() + options.readTimeout().toNanos();
+    }
+
+    /**
+     * Reads the verdict on an event by {@code deadline} (from {@link #readDeadline()} when the event was written);
+     * progress restarts the read timeout. A reply read after the deadline (its event posted before others were
+     * awaited) still gets {@link #LATE_READ_GRACE} to be read, since it may have arrived in time.
+     */
+    Response.Decision awaitDecision(Stage stage, long deadline) {
         Phase phase = Phase.of(stage);
         while (true) {
-            Response response = receiveResponse(phase, MilterTimeoutException.Kind.READ, options.readTimeout(),
+            long left = Math.max(deadline - System.nanoTime(), LATE_READ_GRACE.toNanos());
+            Response response = receiveResponse(phase, MilterTimeoutException.Kind.READ, Duration.ofNanos(left),
                     options.readTimeout(), "reply to " + stage);
             if (response instanceof Response.Progress) {
+                deadline = readDeadline();
                 continue;
             }
             try {

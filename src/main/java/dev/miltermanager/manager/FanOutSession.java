@@ -147,10 +147,9 @@ final class FanOutSession implements ManagerSession {
             return answer(inMessageAnswer().toDecision());
         }
         Map<String, String> macros = macrosFor(stage);
-        List<Outcome> outcomes = runtime.fanOut(targets, c -> switch (event) {
-            case Command.Body b -> c.body(b.chunk());
-            case Command.Header h -> c.send(stage, new Command.Header(h.name(), valueFor(c, h.value())), macros);
-            default -> c.send(stage, event, macros);
+        List<Outcome> outcomes = ChildSession.exchange(targets, c -> switch (event) {
+            case Command.Header h -> c.post(stage, new Command.Header(h.name(), valueFor(c, h.value())), macros);
+            default -> c.post(stage, event, macros);
         });
         for (Outcome o : outcomes) {
             if (o.effective() == Status.ACCEPT) {
