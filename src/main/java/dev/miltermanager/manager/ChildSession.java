@@ -33,7 +33,8 @@ final class ChildSession {
     final int index;
     private final String tag;
     private final ChildStatistics statistics;
-    private MilterClient client;
+    /** Volatile: {@link #disconnect()} reads it from another thread. */
+    private volatile MilterClient client;
     private Negotiated negotiated;
     private boolean alive;
     private boolean inMessage;
@@ -193,6 +194,17 @@ final class ChildSession {
         inMessage = false;
         if (client != null) {
             client.close();
+        }
+    }
+
+    /**
+     * Closes the child's connection from another thread (the SMTP client has gone), which ends a wait for it at
+     * once; the session's thread then finds the child failed.
+     */
+    void disconnect() {
+        MilterClient c = client;
+        if (c != null) {
+            c.close();
         }
     }
 

@@ -35,12 +35,34 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
     private final ReentrantLock lifecycle = new ReentrantLock();
     private ManagerServer server;
     private volatile boolean closed;
+    /** The thread of the connection check, or null without one. */
+    private final Thread checker;
 
     DefaultMilterManager(MilterManagerConfig config, ThreadFactory threadFactory) {
         this.config = config;
         this.threadFactory = threadFactory;
         this.workers = Executors.newThreadPerTaskExecutor(threadFactory);
         this.statistics = new ManagerStatistics(config);
+        if (config.connectionCheckInterval().isPositive()) {
+            checker = threadFactory.newThread(this::checkConnections);
+            checker.start();
+        } else {
+            checker = null;
+        }
+    }
+
+    /** Every {@code connection_check_interval}, asks whether the SMTP clients of the busy sessions are still there. */
+    private void checkConnections() {
+        while (!closed) {
+            try {
+                Thread.sleep(config.connectionCheckInterval());
+            } catch (InterruptedException e) {
+                return;
+            }
+            for (FanOutSession session : sessions) {
+                session.checkClient(config.connectionChecker());
+            }
+        }
     }
 
     @Override
@@ -195,6 +217,9 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
             session.abandon();
         }
         workers.shutdownNow();
+        if (checker != null) {
+            checker.interrupt();
+        }
     }
 
     /** The context a policy is asked with. */
