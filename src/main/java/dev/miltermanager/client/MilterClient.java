@@ -128,8 +128,8 @@ public interface MilterClient extends AutoCloseable {
      * {@code send}: a verdict that arrived in time is taken even when it is awaited later (a moment of grace is
      * given to read it).
      *
-     * <p>Until the reply is awaited, every other call but {@link #quit()} and {@link #close()} throws an
-     * {@link IllegalStateException}. A body larger than one chunk sends its first chunk now and the others from
+     * <p>While a reply is still to be read, every other call but {@link #quit()} and {@link #close()} throws an
+     * {@link IllegalStateException} until it is awaited. A body larger than one chunk sends its first chunk now and the others from
      * {@code await}, each after the verdict on the one before.
      *
      * @param event as for {@link #send(Command, Map)}
