@@ -12,6 +12,8 @@ import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -24,6 +26,15 @@ final class Exchange {
 
     /** The least time a posted reply gets to be read when it is awaited after its read timeout passed. */
     static final Duration LATE_READ_GRACE = Duration.ofMillis(20);
+
+    /** "reply to RCPT" and so on, for messages, made once rather than at every read. */
+    private static final Map<Stage, String> REPLY_TO = new EnumMap<>(Stage.class);
+
+    static {
+        for (Stage stage : Stage.values()) {
+            REPLY_TO.put(stage, "reply to " + stage);
+        }
+    }
 
     private final Link link;
     private final String milter;
@@ -43,17 +54,18 @@ final class Exchange {
     /** Writes the frames in one call under the write timeout. */
     void send(Phase phase, ByteBuffer... frames) {
         Link.Guard guard = link.arm(options.writeTimeout());
-        String what = "could not write " + phase.label();
         try {
             link.write(frames);
         } catch (IOException | UncheckedIOException e) {
+            String what = "could not write " + phase.label();
             throw failure(guard, phase, MilterTimeoutException.Kind.WRITE, options.writeTimeout(), what,
                     () -> new MilterIoException(milter, phase, what, ioCause(e)));
         } finally {
             guard.close();
         }
         if (guard.expired()) {
-            throw timeout(phase, MilterTimeoutException.Kind.WRITE, options.writeTimeout(), what);
+            throw timeout(phase, MilterTimeoutException.Kind.WRITE, options.writeTimeout(),
+                    "could not write " + phase.label());
         }
     }
 
@@ -72,28 +84,27 @@ final class Exchange {
      */
     Packet receive(Phase phase, MilterTimeoutException.Kind kind, Duration left, Duration timeout, String awaiting) {
         Link.Guard guard = link.arm(left);
-        String late = "no " + awaiting;
         Packet packet;
         try {
             packet = reader.read();
         } catch (MilterProtocolException e) {
-            throw failure(guard, phase, kind, timeout, late, () -> violation(phase, e));
+            throw failure(guard, phase, kind, timeout, "no " + awaiting, () -> violation(phase, e));
         } catch (EOFException e) {
-            throw failure(guard, phase, kind, timeout, late, () -> new MilterClosedByPeerException(milter, phase,
-                    "milter closed the connection inside a packet, expected " + awaiting + " ("
+            throw failure(guard, phase, kind, timeout, "no " + awaiting, () -> new MilterClosedByPeerException(
+                    milter, phase, "milter closed the connection inside a packet, expected " + awaiting + " ("
                     + Texts.describe(e) + ")"));
         } catch (IOException | UncheckedIOException e) {
-            throw failure(guard, phase, kind, timeout, late,
+            throw failure(guard, phase, kind, timeout, "no " + awaiting,
                     () -> new MilterIoException(milter, phase, "reading " + awaiting + " failed", ioCause(e)));
         } finally {
             guard.close();
         }
         if (guard.expired()) {
-            throw timeout(phase, kind, timeout, late);
+            throw timeout(phase, kind, timeout, "no " + awaiting);
         }
         if (packet == null) {
-            throw failure(guard, phase, kind, timeout, late, () -> new MilterClosedByPeerException(milter, phase,
-                    "milter closed the connection, expected " + awaiting));
+            throw failure(guard, phase, kind, timeout, "no " + awaiting, () -> new MilterClosedByPeerException(
+                    milter, phase, "milter closed the connection, expected " + awaiting));
         }
         return packet;
     }
@@ -126,7 +137,7 @@ final class Exchange {
         while (true) {
             long left = Math.max(deadline - System.nanoTime(), LATE_READ_GRACE.toNanos());
             Response response = receiveResponse(phase, MilterTimeoutException.Kind.READ, Duration.ofNanos(left),
-                    options.readTimeout(), "reply to " + stage);
+                    options.readTimeout(), REPLY_TO.get(stage));
             if (response instanceof Response.Progress) {
                 deadline = readDeadline();
                 continue;

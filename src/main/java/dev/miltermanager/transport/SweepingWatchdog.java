@@ -18,9 +18,9 @@ import java.util.concurrent.locks.LockSupport;
  * A {@link Watchdog} made for deadlines that are armed around every read and write and almost always disarmed
  * within microseconds. Arming appends to a lock-free queue and disarming flips a flag: neither takes a lock nor, as
  * a rule, wakes the watchdog's thread. That thread sweeps the deadlines when the earliest one falls due, and at
- * least every {@link #SWEEP_NANOS} while any is armed, so disarmed ones do not pile up; it is woken only for a
- * deadline due before its planned wake-up (the first after a quiet spell, or a shorter timeout than those armed),
- * and sleeps without a timer while none is armed.
+ * least every {@link #SWEEP_NANOS} while deadlines come and go, so disarmed ones do not pile up; it is woken only for
+ * a deadline due before its planned wake-up (the first after a quiet spell, or a shorter timeout than those armed),
+ * and sleeps without a timer once a sweep found none armed and none new.
  */
 final class SweepingWatchdog implements Watchdog {
     static final Watchdog SHARED = new SweepingWatchdog("milter-manager-watchdog");
@@ -75,8 +75,10 @@ final class SweepingWatchdog implements Watchdog {
 
     private void run() {
         while (!stopped) {
+            boolean quiet = true;
             for (ArmedDeadline d; (d = incoming.poll()) != null; ) {
                 watched.add(d);
+                quiet = false;
             }
             long now = System.nanoTime();
             long next = now + IDLE;
@@ -95,14 +97,16 @@ final class SweepingWatchdog implements Watchdog {
                 watched.set(kept++, d);
             }
             watched.subList(kept, watched.size()).clear();
-            if (kept > 0 && next - (now + SWEEP_NANOS) > 0) {
+            // while deadlines come and go, sweep at least every SWEEP_NANOS rather than be woken by each first one
+            boolean idle = kept == 0 && quiet;
+            if (!idle && next - (now + SWEEP_NANOS) > 0) {
                 next = now + SWEEP_NANOS;
             }
             wakeAt = next;
             if (!incoming.isEmpty()) {
                 continue; // armed meanwhile: may be due before next
             }
-            if (kept == 0) {
+            if (idle) {
                 LockSupport.park(this);
             } else {
                 LockSupport.parkNanos(this, next - now);
