@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@link ConnectionChecker#procNetTcp()}: the kernel's table of TCP sockets, one line per socket,
@@ -41,23 +40,31 @@ final class ProcNetTcpChecker implements ConnectionChecker {
         InetAddress daemon = daemonAddress == null ? null : parse(daemonAddress);
         String daemonPortText = connectMacros.get("{daemon_port}");
         int daemonPort = daemonPortText == null ? -1 : port(daemonPortText);
-        Optional<String> state = find(client, connect.port(), daemon, daemonPort);
-        return state.isPresent() && state.get().equals(ESTABLISHED);
+        return established(client, connect.port(), daemon, daemonPort);
     }
 
-    /** The state of the socket whose remote end is the client (and local end the daemon, when known). */
-    private Optional<String> find(InetAddress client, int clientPort, InetAddress daemon, int daemonPort) {
+    /**
+     * Whether a socket whose remote end is the client (and local end the daemon, when known) is established. Without
+     * the daemon's address, other sockets may match too (an old one in TIME_WAIT whose peer had the same port): any
+     * established one counts.
+     */
+    private boolean established(InetAddress client, int clientPort, InetAddress daemon, int daemonPort) {
+        // a cheap test first: the tables can have tens of thousands of lines on a busy MTA
+        String remotePortEstablished = String.format(":%04X %s ", clientPort, ESTABLISHED);
         for (Path table : tables) {
             try (BufferedReader in = Files.newBufferedReader(table, StandardCharsets.US_ASCII)) {
                 in.readLine(); // the column titles
                 for (String line; (line = in.readLine()) != null; ) {
+                    if (!line.contains(remotePortEstablished)) {
+                        continue;
+                    }
                     String[] f = line.trim().split("\\s+");
                     if (f.length < 4) {
                         continue;
                     }
-                    if (matches(f[2], client, clientPort)
+                    if (f[3].equals(ESTABLISHED) && matches(f[2], client, clientPort)
                             && (daemon == null || daemonPort < 0 || matches(f[1], daemon, daemonPort))) {
-                        return Optional.of(f[3]);
+                        return true;
                     }
                 }
             } catch (NoSuchFileException e) {
@@ -66,7 +73,7 @@ final class ProcNetTcpChecker implements ConnectionChecker {
                 throw new UncheckedIOException("cannot read " + table, e);
             }
         }
-        return Optional.empty();
+        return false;
     }
 
     /** Whether a table's {@code ADDRESS:PORT} field is {@code address} and {@code port}. */
