@@ -49,6 +49,10 @@ final class FanOutSession implements ManagerSession {
     private volatile boolean busy;
     /** Whether the connection check found the SMTP client gone. */
     private volatile boolean clientGone;
+    /** Whether the session's thread has acted on {@link #clientGone}. */
+    private boolean disconnectSettled;
+    /** Whether the manager checks connections at all. */
+    private final boolean checked;
 
     /** What the connection check is asked with. */
     private record SmtpClient(Command.Connect connect, Map<String, String> macros) {
@@ -58,6 +62,7 @@ final class FanOutSession implements ManagerSession {
         this.runtime = runtime;
         this.tag = tag;
         this.state = new SessionState(this::childStatus, runtime::activeSessions);
+        this.checked = runtime.config().connectionCheckInterval().isPositive();
     }
 
     @Override
@@ -72,7 +77,7 @@ final class FanOutSession implements ManagerSession {
         settleDisconnect();
         busy = true;
         try {
-            dispatch(command, clientGone ? sink : responses -> send(responses, sink));
+            dispatch(command, clientGone || !checked ? sink : responses -> send(responses, sink));
         } finally {
             busy = false;
         }
@@ -138,6 +143,7 @@ final class FanOutSession implements ManagerSession {
     private void open(Command.Negotiate offer) {
         smtpClient = null;
         clientGone = false;
+        disconnectSettled = false;
         SessionOpening opening = SessionOpening.open(runtime, tag, offer);
         children = opening.children();
         agreed = opening.agreed();
@@ -382,7 +388,8 @@ final class FanOutSession implements ManagerSession {
 
     /** After the SMTP client has gone: every child dropped, every later event answered with the status for it. */
     private void settleDisconnect() {
-        if (clientGone && pendingFallback != runtime.config().fallbackStatusAtDisconnect()) {
+        if (clientGone && !disconnectSettled) {
+            disconnectSettled = true;
             children.forEach(ChildSession::close);
             endMessage();
             pendingFallback = runtime.config().fallbackStatusAtDisconnect();
