@@ -15,7 +15,7 @@ import java.util.Map;
 /**
  * {@link ConnectionChecker#procNetTcp()}: the kernel's table of TCP sockets, one line per socket,
  * {@code sl local_address rem_address st ...}, addresses in hexadecimal as the kernel stores them (each 32-bit word
- * in host byte order, little-endian here) and the port in network order, the state in hexadecimal (01 established).
+ * in host byte order, little-endian here), the port and the state as hexadecimal numbers (state 01: established).
  */
 final class ProcNetTcpChecker implements ConnectionChecker {
     private static final String ESTABLISHED = "01";
