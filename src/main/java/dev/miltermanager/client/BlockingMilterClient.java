@@ -38,6 +38,8 @@ final class BlockingMilterClient implements MilterClient {
 
     private volatile Negotiated negotiated;
     private boolean skippingBody;
+    /** The reply {@link #post} left to read, which must be awaited before any other call. */
+    private Pending pending;
 
     BlockingMilterClient(Link link, String milter, ClientOptions options) {
         this.milter = milter;
@@ -100,22 +102,36 @@ final class BlockingMilterClient implements MilterClient {
 
     @Override
     public Response.Decision send(Command event, Map<String, String> macros) {
+        Stage stage = eventStage(event, macros);
+        return call(Phase.of(stage), null, () -> finish(begin(stage, event, macros)));
+    }
+
+    @Override
+    public PendingReply post(Command event, Map<String, String> macros) {
+        Stage stage = eventStage(event, macros);
+        return call(Phase.of(stage), null, () -> {
+            Pending p = begin(stage, event, macros);
+            if (p.decision == null) {
+                pending = p;
+            }
+            return p;
+        });
+    }
+
+    private static Stage eventStage(Command event, Map<String, String> macros) {
         Objects.requireNonNull(macros, "macros");
         Stage stage = Stage.of(Objects.requireNonNull(event, "event"));
         if (stage == null || stage == Stage.EOM) {
             throw new IllegalArgumentException(event.getClass().getSimpleName() + " is not an event for send();"
                     + " use negotiate(), endOfMessage(), abort(), quit() or quitNewConnection()");
         }
-        if (event instanceof Command.Body body) {
-            return call(Phase.BODY, () -> sendBody(body.chunk()));
-        }
-        return call(Phase.of(stage), () -> sendEvent(stage, event, macros));
+        return stage;
     }
 
     @Override
     public Response.Decision body(ByteBuffer body) {
         ByteBuffer view = body.duplicate();
-        return call(Phase.BODY, () -> sendBody(view));
+        return call(Phase.BODY, null, () -> finish(beginBody(view)));
     }
 
     @Override
@@ -174,13 +190,17 @@ final class BlockingMilterClient implements MilterClient {
 
     // --- events ---------------------------------------------------------------------------------------------
 
-    private Response.Decision sendEvent(Stage stage, Command event, Map<String, String> macros) {
+    /** Writes an event (the first chunk of a body); returns what remains to be read, or the verdict already known. */
+    private Pending begin(Stage stage, Command event, Map<String, String> macros) {
+        if (event instanceof Command.Body body) {
+            return beginBody(body.chunk());
+        }
         Negotiated n = requireNegotiated();
         if (stage == Stage.CONNECT || stage == Stage.MAIL) {
             skippingBody = false;
         }
         if (!n.isSent(stage)) {
-            return CONTINUE;
+            return new Pending(stage, CONTINUE, List.of());
         }
         Phase phase = Phase.of(stage);
         exchange.checkNothingPending(phase);
@@ -188,15 +208,15 @@ final class BlockingMilterClient implements MilterClient {
         if (!n.expectsReply(stage)) {
             exchange.noReplyOwed("the last command was " + stage + ", which the milter negotiated not to answer ("
                     + stage.noReplyFlag() + ")");
-            return CONTINUE;
+            return new Pending(stage, CONTINUE, List.of());
         }
-        return exchange.awaitDecision(stage);
+        return new Pending(stage, null, List.of());
     }
 
-    private Response.Decision sendBody(ByteBuffer body) {
+    private Pending beginBody(ByteBuffer body) {
         Negotiated n = requireNegotiated();
         if (skippingBody || !n.isSent(Stage.BODY) || !body.hasRemaining()) {
-            return CONTINUE;
+            return new Pending(Stage.BODY, CONTINUE, List.of());
         }
         exchange.checkNothingPending(Phase.BODY);
         List<ByteBuffer> chunks = Frames.bodyChunks(body);
@@ -207,20 +227,67 @@ final class BlockingMilterClient implements MilterClient {
             }
             exchange.noReplyOwed("the last command was BODY, which the milter negotiated not to answer ("
                     + ProtocolFlag.NR_BODY + ")");
-            return CONTINUE;
+            return new Pending(Stage.BODY, CONTINUE, List.of());
         }
-        for (ByteBuffer chunk : chunks) {
-            exchange.send(Phase.BODY, chunk);
-            Response.Decision decision = exchange.awaitDecision(Stage.BODY);
+        exchange.send(Phase.BODY, chunks.getFirst());
+        return new Pending(Stage.BODY, null, chunks.subList(1, chunks.size()));
+    }
+
+    /** Reads the verdict of a begun event; for a body, sends each further chunk after the verdict on the last. */
+    private Response.Decision finish(Pending p) {
+        if (p.awaited) {
+            throw new IllegalStateException("the reply to " + p.stage + " from milter " + milter
+                    + " was awaited already");
+        }
+        p.awaited = true;
+        if (pending == p) {
+            pending = null;
+        }
+        if (p.decision != null) {
+            return p.decision;
+        }
+        if (p.stage != Stage.BODY) {
+            return exchange.awaitDecision(p.stage, p.deadline);
+        }
+        for (int next = 0; ; next++) {
+            Response.Decision decision = exchange.awaitDecision(Stage.BODY, p.deadline);
             if (decision instanceof Response.Skip) {
                 skippingBody = true;
                 return decision;
             }
-            if (!(decision instanceof Response.Continue)) {
+            if (!(decision instanceof Response.Continue) || next == p.moreChunks.size()) {
                 return decision;
             }
+            exchange.send(Phase.BODY, p.moreChunks.get(next));
+            p.deadline = exchange.readDeadline();
         }
-        return CONTINUE;
+    }
+
+    /**
+     * An event written and its verdict not read yet ({@code decision} null), or its verdict known without reading.
+     * The read timeout runs from {@code deadline}, set when the event was written.
+     */
+    private final class Pending implements PendingReply {
+        final Stage stage;
+        final Response.Decision decision;
+        final List<ByteBuffer> moreChunks;
+        long deadline;
+        boolean awaited;
+
+        Pending(Stage stage, Response.Decision decision, List<ByteBuffer> moreChunks) {
+            this.stage = stage;
+            this.decision = decision;
+            this.moreChunks = moreChunks;
+            this.deadline = decision == null ? exchange.readDeadline() : 0;
+        }
+
+        @Override
+        public Response.Decision await() {
+            if (decision != null) {
+                return finish(this);
+            }
+            return call(Phase.of(stage), this, () -> finish(this));
+        }
     }
 
     private void sendUnanswered(Phase phase, Command command) {
@@ -259,11 +326,22 @@ final class BlockingMilterClient implements MilterClient {
         });
     }
 
-    /** Runs one call: one caller at a time, fail fast when closed, and close on any failure. */
     private <T> T call(Phase phase, Supplier<T> body) {
+        return call(phase, null, body);
+    }
+
+    /**
+     * Runs one call: one caller at a time, fail fast when closed or when a posted reply other than {@code awaiting}
+     * is still to be read, and close on any failure.
+     */
+    private <T> T call(Phase phase, Pending awaiting, Supplier<T> body) {
         lock.lock();
         try {
             ensureOpen(phase);
+            if (pending != null && pending != awaiting) {
+                throw new IllegalStateException("the reply to " + pending.stage + " from milter " + milter
+                        + " is still pending: await it first");
+            }
             return body.get();
         } catch (MilterClientException e) {
             closedBecause.compareAndSet(null, e);

@@ -13,6 +13,8 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -24,6 +26,18 @@ final class Exchange {
     private static final System.Logger LOG = System.getLogger(MilterClient.class.getName());
     /** Progress read while awaiting an event's verdict; read by other threads through the client. */
     private final AtomicLong eventProgress = new AtomicLong();
+
+    /** The least time a posted reply gets to be read when it is awaited after its read timeout passed. */
+    static final Duration LATE_READ_GRACE = Duration.ofMillis(20);
+
+    /** "reply to RCPT" and so on, for messages, made once rather than at every read. */
+    private static final Map<Stage, String> REPLY_TO = new EnumMap<>(Stage.class);
+
+    static {
+        for (Stage stage : Stage.values()) {
+            REPLY_TO.put(stage, "reply to " + stage);
+        }
+    }
 
     private final Link link;
     private final String milter;
@@ -43,17 +57,18 @@ final class Exchange {
     /** Writes the frames in one call under the write timeout. */
     void send(Phase phase, ByteBuffer... frames) {
         Link.Guard guard = link.arm(options.writeTimeout());
-        String what = "could not write " + phase.label();
         try {
             link.write(frames);
         } catch (IOException | UncheckedIOException e) {
+            String what = "could not write " + phase.label();
             throw failure(guard, phase, MilterTimeoutException.Kind.WRITE, options.writeTimeout(), what,
                     () -> new MilterIoException(milter, phase, what, ioCause(e)));
         } finally {
             guard.close();
         }
         if (guard.expired()) {
-            throw timeout(phase, MilterTimeoutException.Kind.WRITE, options.writeTimeout(), what);
+            throw timeout(phase, MilterTimeoutException.Kind.WRITE, options.writeTimeout(),
+                    "could not write " + phase.label());
         }
     }
 
@@ -72,28 +87,27 @@ final class Exchange {
      */
     Packet receive(Phase phase, MilterTimeoutException.Kind kind, Duration left, Duration timeout, String awaiting) {
         Link.Guard guard = link.arm(left);
-        String late = "no " + awaiting;
         Packet packet;
         try {
             packet = reader.read();
         } catch (MilterProtocolException e) {
-            throw failure(guard, phase, kind, timeout, late, () -> violation(phase, e));
+            throw failure(guard, phase, kind, timeout, "no " + awaiting, () -> violation(phase, e));
         } catch (EOFException e) {
-            throw failure(guard, phase, kind, timeout, late, () -> new MilterClosedByPeerException(milter, phase,
-                    "milter closed the connection inside a packet, expected " + awaiting + " ("
+            throw failure(guard, phase, kind, timeout, "no " + awaiting, () -> new MilterClosedByPeerException(
+                    milter, phase, "milter closed the connection inside a packet, expected " + awaiting + " ("
                     + Texts.describe(e) + ")"));
         } catch (IOException | UncheckedIOException e) {
-            throw failure(guard, phase, kind, timeout, late,
+            throw failure(guard, phase, kind, timeout, "no " + awaiting,
                     () -> new MilterIoException(milter, phase, "reading " + awaiting + " failed", ioCause(e)));
         } finally {
             guard.close();
         }
         if (guard.expired()) {
-            throw timeout(phase, kind, timeout, late);
+            throw timeout(phase, kind, timeout, "no " + awaiting);
         }
         if (packet == null) {
-            throw failure(guard, phase, kind, timeout, late, () -> new MilterClosedByPeerException(milter, phase,
-                    "milter closed the connection, expected " + awaiting));
+            throw failure(guard, phase, kind, timeout, "no " + awaiting, () -> new MilterClosedByPeerException(
+                    milter, phase, "milter closed the connection, expected " + awaiting));
         }
         return packet;
     }
@@ -111,14 +125,25 @@ final class Exchange {
         }
     }
 
-    /** Reads the verdict on an event; progress restarts the read timeout. */
-    Response.Decision awaitDecision(Stage stage) {
+    /** When the read timeout of a reply due from now passes, in {@link System#nanoTime()} terms. */
+    long readDeadline() {
+        return System.nanoTime() + options.readTimeout().toNanos();
+    }
+
+    /**
+     * Reads the verdict on an event by {@code deadline} (from {@link #readDeadline()} when the event was written);
+     * progress restarts the read timeout. A reply read after the deadline (its event posted before others were
+     * awaited) still gets {@link #LATE_READ_GRACE} to be read, since it may have arrived in time.
+     */
+    Response.Decision awaitDecision(Stage stage, long deadline) {
         Phase phase = Phase.of(stage);
         while (true) {
-            Response response = receiveResponse(phase, MilterTimeoutException.Kind.READ, options.readTimeout(),
-                    options.readTimeout(), "reply to " + stage);
+            long left = Math.max(deadline - System.nanoTime(), LATE_READ_GRACE.toNanos());
+            Response response = receiveResponse(phase, MilterTimeoutException.Kind.READ, Duration.ofNanos(left),
+                    options.readTimeout(), REPLY_TO.get(stage));
             if (response instanceof Response.Progress) {
                 eventProgress.incrementAndGet();
+                deadline = readDeadline();
                 continue;
             }
             try {

@@ -135,6 +135,39 @@ public interface MilterClient extends AutoCloseable {
     }
 
     /**
+     * Writes one event as {@link #send(Command, Map)} does, but returns without reading the verdict, which
+     * {@link PendingReply#await()} reads later. A caller can so write an event to several milters before it reads
+     * any of their answers, on one thread. The read timeout runs from the moment the event is written, as with
+     * {@code send}: a verdict that arrived in time is taken even when it is awaited later (a moment of grace is
+     * given to read it).
+     *
+     * <p>While a reply is still to be read, every other call but {@link #quit()} and {@link #close()} throws an
+     * {@link IllegalStateException} until it is awaited. A body larger than one chunk sends its first chunk now and the others from
+     * {@code await}, each after the verdict on the one before.
+     *
+     * @param event as for {@link #send(Command, Map)}
+     * @param macros as for {@link #send(Command, Map)}
+     * @return the reply to await exactly once; already complete when nothing is to be read (an event not sent or
+     *     not answered)
+     * @throws IllegalArgumentException if the command is not one of the events {@code send} takes
+     * @throws IllegalStateException before negotiation, or while another reply is pending
+     * @throws MilterClientException for a fault while writing
+     */
+    PendingReply post(Command event, Map<String, String> macros);
+
+    /** A verdict on an event written by {@link #post}, not read yet. */
+    interface PendingReply {
+        /**
+         * Reads the verdict (and sends the body's further chunks, if any), as {@link #send(Command, Map)} would
+         * have returned it.
+         *
+         * @throws IllegalStateException if it was awaited already
+         * @throws MilterClientException for a fault, including the read timeout passing
+         */
+        Response.Decision await();
+    }
+
+    /**
      * Sends a piece of the body as chunks of at most 65535 bytes. When the milter answers body chunks, each is sent
      * after the verdict on the previous one, and the first verdict other than continue is returned at once (the
      * rest of the piece is not sent); when it does not ({@code NR_BODY}), the chunks leave in writes of up to

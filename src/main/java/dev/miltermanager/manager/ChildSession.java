@@ -13,14 +13,17 @@ import dev.miltermanager.protocol.Stage;
 import dev.miltermanager.protocol.Status;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * One child milter within one MTA session: its client, where it stands (alive, in the current message), and what it
  * answered last. Every fault of the child is caught here and turned into its fallback status; the child is then
- * dropped for the session. Used by the session's thread and, during a parallel fan-out, by one worker at a time.
+ * dropped for the session. Used by the session's thread (and, while the session opens, by one worker).
  */
 final class ChildSession {
     private static final System.Logger LOG = System.getLogger(ChildSession.class.getName());
@@ -32,7 +35,8 @@ final class ChildSession {
     final int index;
     private final String tag;
     private final ChildStatistics statistics;
-    private MilterClient client;
+    /** Volatile: {@link #disconnect()} reads it from another thread. */
+    private volatile MilterClient client;
     private Negotiated negotiated;
     private boolean alive;
     private boolean inMessage;
@@ -134,27 +138,45 @@ final class ChildSession {
         return negotiated != null && (negotiated.actions() & Action.MODIFICATIONS) != 0;
     }
 
-    /** Sends one event; a fault yields the fallback status. */
+    /** Sends one event and reads the answer; a fault yields the fallback status. */
     Outcome send(Stage stage, Command event, Map<String, String> macros) {
+        return post(stage, event, macros).await();
+    }
+
+    /** Sends a body chunk and reads the answer. */
+    Outcome body(ByteBuffer chunk) {
+        return post(Stage.BODY, new Command.Body(chunk), Map.of()).await();
+    }
+
+    /** Writes one event without reading the answer: {@link Posted#await()} does. A fault yields the fallback. */
+    Posted post(Stage stage, Command event, Map<String, String> macros) {
         lastState = stateName(stage);
         long start = System.nanoTime();
         try {
-            Response.Decision decision = client.send(event, withPolicyMacros(macros));
-            return record(stage, decision, start);
+            return new Posted(this, stage, start, client.post(event, withPolicyMacros(macros)), null);
         } catch (MilterClientException e) {
-            return failure(stage, e, start);
+            return new Posted(this, stage, start, null, failure(stage, e, start));
         }
     }
 
-    /** Sends a body chunk. */
-    Outcome body(ByteBuffer chunk) {
-        lastState = stateName(Stage.BODY);
-        long start = System.nanoTime();
-        try {
-            return record(Stage.BODY, client.body(chunk), start);
-        } catch (MilterClientException e) {
-            return failure(Stage.BODY, e, start);
+    /**
+     * Writes an event to every child first, then reads their answers one after the other, on the calling thread:
+     * the children work on it at the same time, and no thread is handed the work. Each child's read timeout runs
+     * from its own write, so a child that hangs delays the others' answers by no more than its timeout, and a
+     * child that closes is found at once.
+     *
+     * @return the outcomes in the order of {@code children}
+     */
+    static List<Outcome> exchange(List<ChildSession> children, Function<ChildSession, Posted> post) {
+        List<Posted> posted = new ArrayList<>(children.size());
+        for (ChildSession child : children) {
+            posted.add(post.apply(child));
         }
+        List<Outcome> outcomes = new ArrayList<>(children.size());
+        for (Posted p : posted) {
+            outcomes.add(p.await());
+        }
+        return outcomes;
     }
 
     /** Sends end of message; edits are passed to {@code listener} as they arrive. */
@@ -196,6 +218,17 @@ final class ChildSession {
         inMessage = false;
         if (client != null) {
             client.close();
+        }
+    }
+
+    /**
+     * Closes the child's connection from another thread (the SMTP client has gone), which ends a wait for it at
+     * once; the session's thread then finds the child failed.
+     */
+    void disconnect() {
+        MilterClient c = client;
+        if (c != null) {
+            c.close();
         }
     }
 
@@ -270,6 +303,21 @@ final class ChildSession {
      * @param failed whether the child failed (and is now dropped)
      */
     record Outcome(ChildSession child, Status real, Status effective, Response.Decision decision, boolean failed) {
+    }
+
+    /** An event written to a child, its answer still to read ({@code reply}), or its outcome already known. */
+    record Posted(ChildSession child, Stage stage, long startNanos, MilterClient.PendingReply reply, Outcome known) {
+        /** Reads the answer; a fault yields the fallback status. */
+        Outcome await() {
+            if (known != null) {
+                return known;
+            }
+            try {
+                return child.record(stage, reply.await(), startNanos);
+            } catch (MilterClientException e) {
+                return child.failure(stage, e, startNanos);
+            }
+        }
     }
 
     /** An end-of-message outcome with the child's edits ({@code result} is {@code null} when it failed). */

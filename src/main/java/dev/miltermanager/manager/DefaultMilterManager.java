@@ -46,6 +46,8 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
     /** Servers that stopped accepting after a reconfiguration moved the socket, serving their last sessions. */
     private final List<ManagerServer> retired = new ArrayList<>();
     private volatile boolean closed;
+    /** The thread of the connection check, or null while no configuration asked for one (under lifecycle). */
+    private Thread checker;
 
     DefaultMilterManager(MilterManagerConfig config, ThreadFactory threadFactory) {
         this.config = config;
@@ -53,6 +55,37 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
         this.workers = Executors.newThreadPerTaskExecutor(threadFactory);
         this.statistics = new ManagerStatistics(config);
         this.limit = new ConnectionLimit(config.maxConnections());
+        startCheckerIfAsked(config);
+    }
+
+    /** Starts the connection check the first time a configuration sets an interval (called under lifecycle or once). */
+    private void startCheckerIfAsked(MilterManagerConfig next) {
+        if (checker == null && next.connectionCheckInterval().isPositive()) {
+            checker = threadFactory.newThread(this::checkConnections);
+            checker.start();
+        }
+    }
+
+    /**
+     * Every {@code connection_check_interval} of the current configuration, asks whether the SMTP clients of the
+     * busy sessions are still there; idles while a reloaded configuration has set the interval back to 0.
+     */
+    private void checkConnections() {
+        while (!closed) {
+            MilterManagerConfig current = config;
+            Duration interval = current.connectionCheckInterval();
+            try {
+                Thread.sleep(interval.isPositive() ? interval : Duration.ofSeconds(1));
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (!interval.isPositive()) {
+                continue;
+            }
+            for (FanOutSession session : sessions) {
+                session.checkClient(current.connectionChecker());
+            }
+        }
     }
 
     @Override
@@ -124,6 +157,7 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
             statistics.configure(next);
             limit.setMax(next.maxConnections());
             config = next;
+            startCheckerIfAsked(next);
             if (moved != null) {
                 moved.startAccepting();   // only now: its first session must get the new configuration
             }
@@ -287,6 +321,9 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
             retired.forEach(ManagerServer::close);
             if (server != null) {
                 server.close();
+            }
+            if (checker != null) {
+                checker.interrupt();
             }
         } finally {
             lifecycle.unlock();

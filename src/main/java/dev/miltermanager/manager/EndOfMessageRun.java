@@ -20,6 +20,9 @@ import java.util.Map;
  * quarantine, then the folded verdict, all returned together for one write.
  */
 final class EndOfMessageRun {
+    /** The most of a replaced body held in memory for one write to the MTA. */
+    static final long REPLACED_BODY_WRITE_BYTES = 1024 * 1024;
+
     private final FanOutSession session;
     private final MessageState message;
     private final ResponseSink sink;
@@ -179,13 +182,27 @@ final class EndOfMessageRun {
         return new BodyBuffer(config.maxBodyBytesInMemory(), config.temporaryDirectory());
     }
 
+    /**
+     * The responses that end the message: the replaced body, the header diff, the last change of sender and
+     * quarantine, and continue. They leave in one write, except a replaced body larger than
+     * {@link #REPLACED_BODY_WRITE_BYTES}: it is read back from its buffer (perhaps a file) and written ahead in
+     * pieces of about that size, so no more of it is in memory at once.
+     */
     private List<Response> finalResponses() {
         List<Response> responses = new ArrayList<>();
         if (replacedBody != null) {
+            boolean inPieces = replacedBody.size() > REPLACED_BODY_WRITE_BYTES;
+            long[] pending = {0};
             try {
                 replacedBody.forEachChunk(session.runtime.config().chunkSize(), chunk -> {
                     ByteBuffer copy = ByteBuffer.allocate(chunk.remaining()).put(chunk).flip();
                     responses.add(new Response.ReplaceBody(copy));
+                    pending[0] += copy.remaining();
+                    if (inPieces && pending[0] >= REPLACED_BODY_WRITE_BYTES) {
+                        sink.send(List.copyOf(responses));
+                        responses.clear();
+                        pending[0] = 0;
+                    }
                     return true;
                 });
             } catch (IOException e) {

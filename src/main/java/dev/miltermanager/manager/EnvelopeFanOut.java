@@ -34,7 +34,7 @@ final class EnvelopeFanOut {
             return noTargetAnswer(session).toDecision();
         }
         Map<String, String> macros = session.macrosFor(stage);
-        List<Outcome> outcomes = session.runtime.fanOut(targets, c -> c.send(stage, event, macros));
+        List<Outcome> outcomes = ChildSession.exchange(targets, c -> c.post(stage, event, macros));
         Fold fold = new Fold(stoppedStillIn ? Status.CONTINUE : Status.ACCEPT);
         for (Outcome o : outcomes) {
             Status answer = o.effective();

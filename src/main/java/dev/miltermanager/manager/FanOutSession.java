@@ -32,7 +32,8 @@ final class FanOutSession implements ManagerSession {
     final String tag;
     final SessionState state;
     private final long startNanos = System.nanoTime();
-    private List<ChildSession> children = List.of();
+    /** Volatile: the connection check reads it from its own thread. */
+    private volatile List<ChildSession> children = List.of();
     private Command.Negotiate mtaOffer;
     private Response.Negotiate agreed;
     private Status pendingFallback;
@@ -42,11 +43,26 @@ final class FanOutSession implements ManagerSession {
     private String lastState = "negotiate";
     private Status lastStatus;
     private volatile boolean closed;
+    /** The SMTP client as the connection check needs it, once the MTA sent CONNECT. */
+    private volatile SmtpClient smtpClient;
+    /** Whether the session is handling an MTA command, so possibly waiting for its children. */
+    private volatile boolean busy;
+    /** Whether the connection check found the SMTP client gone. */
+    private volatile boolean clientGone;
+    /** Whether the session's thread has acted on {@link #clientGone}. */
+    private boolean disconnectSettled;
+    /** Whether the manager checks connections at all. */
+    private final boolean checked;
+
+    /** What the connection check is asked with. */
+    private record SmtpClient(Command.Connect connect, Map<String, String> macros) {
+    }
 
     FanOutSession(ManagerRuntime runtime, String tag) {
         this.runtime = runtime;
         this.tag = tag;
         this.state = new SessionState(this::childStatus, runtime::activeSessions);
+        this.checked = runtime.config().connectionCheckInterval().isPositive();
     }
 
     @Override
@@ -58,6 +74,17 @@ final class FanOutSession implements ManagerSession {
             throw new MilterProtocolException("the MTA sent " + command.getClass().getSimpleName()
                     + " before negotiating");
         }
+        settleDisconnect();
+        busy = true;
+        try {
+            dispatch(command, clientGone || !checked ? sink : responses -> send(responses, sink));
+        } finally {
+            busy = false;
+        }
+        settleDisconnect();
+    }
+
+    private void dispatch(Command command, ResponseSink sink) {
         switch (command) {
             case Command.Negotiate n -> sink.send(List.of(negotiate(n)));
             case Command.Macros m -> {
@@ -70,6 +97,7 @@ final class FanOutSession implements ManagerSession {
                     open(mtaOffer);
                 }
                 state.connect(c);
+                smtpClient = new SmtpClient(c, Map.copyOf(macrosFor(Stage.CONNECT)));
                 reply(Stage.CONNECT, envelope(Stage.CONNECT, c), sink);
             }
             case Command.Helo h -> {
@@ -113,6 +141,9 @@ final class FanOutSession implements ManagerSession {
     }
 
     private void open(Command.Negotiate offer) {
+        smtpClient = null;
+        clientGone = false;
+        disconnectSettled = false;
         SessionOpening opening = SessionOpening.open(runtime, tag, offer);
         children = opening.children();
         agreed = opening.agreed();
@@ -147,10 +178,9 @@ final class FanOutSession implements ManagerSession {
             return answer(inMessageAnswer().toDecision());
         }
         Map<String, String> macros = macrosFor(stage);
-        List<Outcome> outcomes = runtime.fanOut(targets, c -> switch (event) {
-            case Command.Body b -> c.body(b.chunk());
-            case Command.Header h -> c.send(stage, new Command.Header(h.name(), valueFor(c, h.value())), macros);
-            default -> c.send(stage, event, macros);
+        List<Outcome> outcomes = ChildSession.exchange(targets, c -> switch (event) {
+            case Command.Header h -> c.post(stage, new Command.Header(h.name(), valueFor(c, h.value())), macros);
+            default -> c.post(stage, event, macros);
         });
         for (Outcome o : outcomes) {
             if (o.effective() == Status.ACCEPT) {
@@ -319,6 +349,52 @@ final class FanOutSession implements ManagerSession {
     private Optional<Status> childStatus(String name) {
         return children.stream().filter(c -> c.name().equals(name)).findFirst()
                 .map(ChildSession::lastStatus);
+    }
+
+    // ---- the connection check ----
+
+    /**
+     * Asks {@code checker}, from the manager's checking thread, whether the SMTP client is still there, if the
+     * session is waiting for its children; when it has gone, the children's connections are closed, which ends
+     * the wait at once, and the session's thread answers the MTA {@code fallback_status_at_disconnect}.
+     */
+    void checkClient(ConnectionChecker checker) {
+        SmtpClient client = smtpClient;
+        if (!busy || closed || clientGone || client == null) {
+            return;
+        }
+        try {
+            if (checker.isConnected(client.connect(), client.macros()) || !busy) {
+                return; // connected, or no longer waiting: the next wait is checked again
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, () -> "[session][check](" + tag + ") the connection check failed: " + e);
+            return;
+        }
+        clientGone = true;
+        LOG.log(Level.INFO, () -> "[session][disconnected](" + tag + ") the SMTP client " + client.connect().address()
+                + " has gone: answering " + runtime.config().fallbackStatusAtDisconnect().configName());
+        children.forEach(ChildSession::disconnect);
+    }
+
+    /** Passes responses on; once the SMTP client has gone, a verdict is replaced by the status for that case. */
+    private void send(List<Response> responses, ResponseSink sink) {
+        if (!clientGone) {
+            sink.send(responses);
+        } else if (!responses.isEmpty() && responses.getLast() instanceof Response.Decision) {
+            sink.send(List.of(answer(runtime.config().fallbackStatusAtDisconnect().toDecision())));
+        }
+    }
+
+    /** After the SMTP client has gone: every child dropped, every later event answered with the status for it. */
+    private void settleDisconnect() {
+        if (clientGone && !disconnectSettled) {
+            disconnectSettled = true;
+            children.forEach(ChildSession::close);
+            endMessage();
+            pendingFallback = runtime.config().fallbackStatusAtDisconnect();
+            lastStatus = pendingFallback;
+        }
     }
 
     /**

@@ -14,7 +14,10 @@ interface ManagerRuntime {
 
     int activeSessions();
 
-    /** Calls {@code call} for every child at once (one worker each) and returns the results in the same order. */
+    /**
+     * Calls {@code call} for every child at once (one worker each) and returns the results in the same order: for
+     * connecting, which may block for long; events use {@link ChildSession#exchange} on the session's thread.
+     */
     <T> List<T> fanOut(List<ChildSession> children, Function<ChildSession, T> call);
 
     /** Whether the child's conditions apply it at this event; a condition that throws counts as "apply". */

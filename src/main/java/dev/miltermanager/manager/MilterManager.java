@@ -11,7 +11,9 @@ import java.util.concurrent.ThreadFactory;
  * folded and their edits merged (see {@code docs/manager.md} for the semantics).
  *
  * <p>Thread-safe. Every MTA connection is served by its own thread from the thread factory (virtual threads by
- * default), and each child of a session is driven by its own thread during a parallel fan-out.
+ * default), which writes each event to the session's children and then reads their answers; only connecting to the
+ * children at the start of a session uses a thread per child. With a connection check configured, one more thread
+ * runs the checks.
  *
  * {@snippet :
  * MilterManagerConfig config = MilterManagerConfig.builder()

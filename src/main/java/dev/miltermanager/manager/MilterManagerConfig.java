@@ -5,6 +5,7 @@ import dev.miltermanager.protocol.Status;
 import dev.miltermanager.transport.ConnectionSpec;
 import dev.miltermanager.transport.ListenOptions;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -22,17 +23,23 @@ import java.util.Set;
  *     0 = unlimited ({@code manager.max_connections})
  * @param fallbackStatus the answer when the manager itself cannot decide: no child alive, internal trouble
  *     ({@code manager.fallback_status}, default accept)
- * @param fallbackStatusAtDisconnect the answer when the SMTP client has gone ({@code
- *     manager.fallback_status_at_disconnect}, default temporary-failure)
+ * @param fallbackStatusAtDisconnect the answer when the {@linkplain ConnectionChecker connection check} finds the
+ *     SMTP client gone ({@code manager.fallback_status_at_disconnect}, default temporary-failure)
  * @param chunkSize body bytes per packet when replaying to later children and replacing the body (1..65535,
  *     {@code manager.chunk_size})
  * @param maxBodyBytesInMemory body bytes kept in memory before spilling to a temporary file (5 MiB)
  * @param temporaryDirectory where spilled bodies go (files 0600, always deleted)
  * @param children the child milters in order; disabled ones are kept but never connected
+ * @param connectionCheckInterval how often a session waiting for its children asks {@code connectionChecker}
+ *     whether the SMTP client is still there ({@code manager.connection_check_interval}); zero (the default) for
+ *     never
+ * @param connectionChecker what tells whether the SMTP client is still there (default
+ *     {@link ConnectionChecker#none()}; {@link ConnectionChecker#procNetTcp()} on Linux)
  */
 public record MilterManagerConfig(ConnectionSpec connectionSpec, ListenOptions listenOptions, int maxConnections,
         Status fallbackStatus, Status fallbackStatusAtDisconnect, int chunkSize, long maxBodyBytesInMemory,
-        Path temporaryDirectory, List<ChildConfig> children) {
+        Path temporaryDirectory, List<ChildConfig> children, Duration connectionCheckInterval,
+        ConnectionChecker connectionChecker) {
 
     public static final ConnectionSpec DEFAULT_CONNECTION_SPEC = ConnectionSpec.parse("inet:10025@[127.0.0.1]");
     public static final int DEFAULT_MAX_CONNECTIONS = 0;
@@ -57,6 +64,12 @@ public record MilterManagerConfig(ConnectionSpec connectionSpec, ListenOptions l
         }
         Objects.requireNonNull(temporaryDirectory, "temporaryDirectory");
         children = List.copyOf(children);
+        Objects.requireNonNull(connectionCheckInterval, "connectionCheckInterval");
+        if (connectionCheckInterval.isNegative()) {
+            throw new IllegalArgumentException("connection_check_interval must be 0 (no check) or more: "
+                    + connectionCheckInterval);
+        }
+        Objects.requireNonNull(connectionChecker, "connectionChecker");
         Set<String> names = new HashSet<>();
         for (ChildConfig c : children) {
             if (!names.add(c.name())) {
@@ -86,7 +99,8 @@ public record MilterManagerConfig(ConnectionSpec connectionSpec, ListenOptions l
         Builder b = new Builder().connectionSpec(connectionSpec).listenOptions(listenOptions)
                 .maxConnections(maxConnections).fallbackStatus(fallbackStatus)
                 .fallbackStatusAtDisconnect(fallbackStatusAtDisconnect).chunkSize(chunkSize)
-                .maxBodyBytesInMemory(maxBodyBytesInMemory).temporaryDirectory(temporaryDirectory);
+                .maxBodyBytesInMemory(maxBodyBytesInMemory).temporaryDirectory(temporaryDirectory)
+                .connectionCheck(connectionCheckInterval, connectionChecker);
         children.forEach(b::addChild);
         return b;
     }
@@ -102,6 +116,8 @@ public record MilterManagerConfig(ConnectionSpec connectionSpec, ListenOptions l
         private long maxBodyBytesInMemory = DEFAULT_MAX_BODY_BYTES_IN_MEMORY;
         private Path temporaryDirectory = Path.of(System.getProperty("java.io.tmpdir"));
         private final List<ChildConfig> children = new ArrayList<>();
+        private Duration connectionCheckInterval = Duration.ZERO;
+        private ConnectionChecker connectionChecker = ConnectionChecker.none();
 
         private Builder() {
         }
@@ -146,6 +162,16 @@ public record MilterManagerConfig(ConnectionSpec connectionSpec, ListenOptions l
             return this;
         }
 
+        /**
+         * Checks every {@code interval} whether the SMTP client of a session waiting for its children is still there
+         * ({@code manager.connection_check_interval}; zero for never).
+         */
+        public Builder connectionCheck(Duration interval, ConnectionChecker checker) {
+            this.connectionCheckInterval = interval;
+            this.connectionChecker = checker;
+            return this;
+        }
+
         /** Appends a child; children are used in the order added. */
         public Builder addChild(ChildConfig child) {
             children.add(Objects.requireNonNull(child, "child"));
@@ -154,7 +180,8 @@ public record MilterManagerConfig(ConnectionSpec connectionSpec, ListenOptions l
 
         public MilterManagerConfig build() {
             return new MilterManagerConfig(connectionSpec, listenOptions, maxConnections, fallbackStatus,
-                    fallbackStatusAtDisconnect, chunkSize, maxBodyBytesInMemory, temporaryDirectory, children);
+                    fallbackStatusAtDisconnect, chunkSize, maxBodyBytesInMemory, temporaryDirectory, children,
+                    connectionCheckInterval, connectionChecker);
         }
     }
 }

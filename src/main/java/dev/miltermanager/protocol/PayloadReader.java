@@ -8,7 +8,8 @@ import java.util.List;
 final class PayloadReader {
     private final ByteBuffer data;
     private final int end;
-    private final String packet;
+    private final String what;
+    private final char code;
     private int position;
 
     /**
@@ -19,7 +20,8 @@ final class PayloadReader {
         this.data = packet.payload();
         this.position = data.position();
         this.end = data.limit();
-        this.packet = what + " " + Packet.describeCode(packet.code());
+        this.what = what; // the message naming the packet is made only for an error
+        this.code = packet.code();
     }
 
     int remaining() {
@@ -87,7 +89,7 @@ final class PayloadReader {
     }
 
     MalformedPacketException malformed(String problem) {
-        return new MalformedPacketException(packet + ": " + problem);
+        return new MalformedPacketException(what + " " + Packet.describeCode(code) + ": " + problem);
     }
 
     private void need(int bytes, String field) {

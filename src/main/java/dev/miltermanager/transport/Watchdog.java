@@ -10,7 +10,7 @@ import java.time.Duration;
  * connect, read or write fail at once with an {@link java.nio.channels.AsynchronousCloseException}. The caller
  * then sees {@link Deadline#expired()} and reports a {@link DeadlineExceededException}.
  *
- * <p>Arming is cheap (one entry in a timer queue; disarming removes it), so a deadline can wrap every single read
+ * <p>Arming is cheap (an entry in a lock-free queue; disarming flips a flag), so a deadline can wrap every single read
  * or write. {@link Connection#deadline(Duration, String)} does this for connections and turns the failure into a
  * {@link DeadlineExceededException} by itself; use the watchdog directly for other closeable resources:
  * {@snippet :
@@ -33,7 +33,7 @@ public interface Watchdog {
 
     /** The process-wide watchdog, started on first use. */
     static Watchdog shared() {
-        return ScheduledWatchdog.SHARED;
+        return SweepingWatchdog.SHARED;
     }
 
     /**

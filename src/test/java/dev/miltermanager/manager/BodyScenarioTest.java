@@ -9,12 +9,15 @@ import dev.miltermanager.protocol.Command;
 import dev.miltermanager.protocol.Response;
 import dev.miltermanager.protocol.Stage;
 import dev.miltermanager.testing.FakeMilter;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -193,6 +196,39 @@ class BodyScenarioTest {
             assertArrayEquals(replacement, chain.childMessage(1).bodyBytes());
             assertEquals(1, eom.size());
             assertEquals(1, spillFiles().size(), "only the MTA's body is left until the message ends");
+            chain.send(new Command.Abort());
+            assertEquals(List.of(), spillFiles());
+        }
+    }
+
+    @Test
+    void replacedBodyAboveOneWriteGoesToTheMtaInPiecesAheadOfTheVerdict() throws Exception {
+        byte[] replacement = FakeChain.bytes(40 * 65535 + 123, 21);
+        List<Response.Modification> pieces = new ArrayList<>();
+        for (int at = 0; at < replacement.length; at += 65535) {
+            pieces.add(Response.ReplaceBody.of(Arrays.copyOfRange(replacement, at,
+                    Math.min(replacement.length, at + 65535))));
+        }
+        try (FakeChain chain = smallMemory().child(FakeMilter.builder()
+                .edits(pieces.toArray(Response.Modification[]::new))).start()) {
+            chain.envelope();
+            message(chain, FakeChain.bytes(500, 22), 500);
+            List<List<Response>> eom = chain.endOfMessage();
+            assertEquals(3, eom.size(), "two writes of about 1 MiB of body, then the rest with the verdict");
+            ByteArrayOutputStream sent = new ByteArrayOutputStream();
+            for (List<Response> write : eom) {
+                long bytes = 0;
+                for (Response r : write) {
+                    if (r instanceof Response.ReplaceBody b) {
+                        sent.writeBytes(b.toByteArray());
+                        bytes += b.chunk().remaining();
+                    }
+                }
+                assertTrue(bytes <= EndOfMessageRun.REPLACED_BODY_WRITE_BYTES + 65535, "one write held " + bytes);
+            }
+            assertTrue(eom.get(0).stream().allMatch(Response.ReplaceBody.class::isInstance));
+            assertEquals(new Response.Continue(), eom.getLast().getLast());
+            assertArrayEquals(replacement, sent.toByteArray());
             chain.send(new Command.Abort());
             assertEquals(List.of(), spillFiles());
         }

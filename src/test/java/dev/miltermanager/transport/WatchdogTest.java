@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class WatchdogTest {
-    private final ScheduledWatchdog watchdog = new ScheduledWatchdog("test-watchdog");
+    private final SweepingWatchdog watchdog = new SweepingWatchdog("test-watchdog");
 
     @AfterEach
     void stopWatchdog() {
