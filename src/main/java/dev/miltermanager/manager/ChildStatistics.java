@@ -3,11 +3,13 @@ package dev.miltermanager.manager;
 import dev.miltermanager.protocol.Stage;
 import dev.miltermanager.protocol.Status;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Live counters of one child milter across every session of a manager: answers by stage and status, failures by
- * stage, and time spent waiting for the child by stage. Thread-safe; reads are cheap and may lag writes slightly.
+ * stage, connection results, and time spent waiting for the child by stage. Thread-safe; reads are cheap and may lag writes slightly.
  */
 public final class ChildStatistics {
     private static final int STAGES = Stage.values().length;
@@ -17,6 +19,8 @@ public final class ChildStatistics {
     private final LongAdder[] answers = adders(STAGES * STATUSES);
     private final LongAdder[] failures = adders(STAGES);
     private final LongAdder[] waitNanos = adders(STAGES);
+    private final LongAdder connectFailures = new LongAdder();
+    private volatile Connect lastConnect;
 
     ChildStatistics(String name) {
         this.name = name;
@@ -61,6 +65,32 @@ public final class ChildStatistics {
             n += answers(stage, status);
         }
         return n == 0 ? Duration.ZERO : Duration.ofNanos(waitNanos[stage.ordinal()].sum() / n);
+    }
+
+    /** How often connecting to the child and negotiating with it failed. */
+    public long connectFailures() {
+        return connectFailures.sum();
+    }
+
+    /** The result of the latest attempt to connect to the child and negotiate, empty before the first session. */
+    public Optional<Connect> lastConnect() {
+        return Optional.ofNullable(lastConnect);
+    }
+
+    /**
+     * One attempt to connect to a child and negotiate with it.
+     *
+     * @param at when the attempt ended
+     * @param reached whether the child was connected and agreed to the negotiation
+     */
+    public record Connect(Instant at, boolean reached) {
+    }
+
+    void recordConnect(boolean reached) {
+        if (!reached) {
+            connectFailures.increment();
+        }
+        lastConnect = new Connect(Instant.now(), reached);
     }
 
     void record(Stage stage, Status status, long nanos) {

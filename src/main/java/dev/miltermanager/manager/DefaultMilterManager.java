@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
@@ -26,14 +27,23 @@ import java.util.function.Function;
 final class DefaultMilterManager implements MilterManager, ManagerRuntime {
     private static final System.Logger LOG = System.getLogger(DefaultMilterManager.class.getName());
 
-    private final MilterManagerConfig config;
+    /** How long sessions expired at the end of a shutdown's grace period get to send their last answer. */
+    static final Duration EXPIRY_ANSWER_WAIT = Duration.ofSeconds(2);
+
+    private volatile MilterManagerConfig config;
     private final ThreadFactory threadFactory;
     private final ExecutorService workers;
     private final ManagerStatistics statistics;
+    private final ConnectionLimit limit;
     private final Set<FanOutSession> sessions = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock sessionsLock = new ReentrantLock();
+    private final Condition sessionEnded = sessionsLock.newCondition();
     private final AtomicLong sessionIds = new AtomicLong();
     private final ReentrantLock lifecycle = new ReentrantLock();
+    /** The server accepting now, or null before start. */
     private ManagerServer server;
+    /** Servers that stopped accepting after a reconfiguration moved the socket, serving their last sessions. */
+    private final List<ManagerServer> retired = new ArrayList<>();
     private volatile boolean closed;
 
     DefaultMilterManager(MilterManagerConfig config, ThreadFactory threadFactory) {
@@ -41,6 +51,7 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
         this.threadFactory = threadFactory;
         this.workers = Executors.newThreadPerTaskExecutor(threadFactory);
         this.statistics = new ManagerStatistics(config);
+        this.limit = new ConnectionLimit(config.maxConnections());
     }
 
     @Override
@@ -58,7 +69,8 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
             throw new IllegalStateException("the manager is closed");
         }
         long id = sessionIds.incrementAndGet();
-        FanOutSession session = new FanOutSession(this, Long.toString(id));
+        // the session keeps the configuration of its start to its end, whatever reconfigure does meanwhile
+        FanOutSession session = new FanOutSession(new PinnedRuntime(this, config), Long.toString(id));
         sessions.add(session);
         statistics.sessionStarted();
         LOG.log(Level.DEBUG, () -> "[session][start](" + id + ") " + peer);
@@ -75,10 +87,45 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
             if (server != null) {
                 throw new IllegalStateException("the manager is already listening on " + server.localSpec());
             }
-            ManagerServer s = new ManagerServer(this, threadFactory);
+            ManagerServer s = new ManagerServer(this, threadFactory, config, limit);
             s.start();
             server = s;
             return this;
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    @Override
+    public void reconfigure(MilterManagerConfig next) throws IOException {
+        lifecycle.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the manager is closed");
+            }
+            ManagerServer moved = null;
+            if (server != null && !next.connectionSpec().equals(server.config().connectionSpec())) {
+                moved = new ManagerServer(this, threadFactory, next, limit);
+                moved.start();   // fails (and changes nothing) if the new socket cannot be opened
+            } else if (server != null && !next.listenOptions().equals(server.config().listenOptions())) {
+                throw new IllegalArgumentException("the listen options of " + next.connectionSpec()
+                        + " (unix socket mode, group, backlog) cannot change while it is open: restart the manager,"
+                        + " or change manager.connection_spec with them; the running configuration is kept");
+            }
+            if (moved != null) {
+                server.stop(false);
+                retired.add(server);
+                retired.removeIf(ManagerServer::finished);
+                LOG.log(Level.INFO, "[manager][reload] listening on " + moved.localSpec() + " instead of "
+                        + server.localSpec() + "; its open sessions finish there");
+                server = moved;
+            }
+            statistics.configure(next);
+            limit.setMax(next.maxConnections());
+            config = next;
+            LOG.log(Level.INFO, () -> "[manager][reload] new sessions use " + next.enabledChildren().size()
+                    + " enabled child milter(s): " + next.enabledChildren().stream().map(ChildConfig::name).toList()
+                    + "; " + sessions.size() + " running session(s) finish on the previous configuration");
         } finally {
             lifecycle.unlock();
         }
@@ -149,38 +196,68 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
     public void sessionClosed(FanOutSession session) {
         if (sessions.remove(session)) {
             statistics.sessionFinished();
+            sessionsLock.lock();
+            try {
+                sessionEnded.signalAll();
+            } finally {
+                sessionsLock.unlock();
+            }
         }
     }
 
     @Override
     public boolean shutdown(Duration grace) {
-        ManagerServer s = stopServer(false);
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (!sessions.isEmpty() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+        List<ManagerServer> servers = stopAccepting();
+        boolean drained;
+        try {
+            drained = awaitSessionsEnded(grace);
+            if (!drained) {
+                LOG.log(Level.WARNING, () -> "[manager][shutdown] " + sessions.size() + " session(s) still open after "
+                        + grace.toSeconds() + " s: answering what they wait for with the children's fallback"
+                        + " statuses and closing them");
+                servers.forEach(ManagerServer::expire);
+                List.copyOf(sessions).forEach(FanOutSession::abandon);
+                long end = System.nanoTime() + EXPIRY_ANSWER_WAIT.toNanos();
+                for (ManagerServer s : servers) {
+                    s.awaitConnectionsClosed(Duration.ofNanos(Math.max(0, end - System.nanoTime())));
+                }
             }
-        }
-        boolean drained = sessions.isEmpty();
-        if (s != null) {
-            s.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            drained = sessions.isEmpty();
         }
         close();
         return drained;
     }
 
-    private ManagerServer stopServer(boolean drop) {
+    /** Stops every server accepting; returns them all (the current one and the retired ones). */
+    private List<ManagerServer> stopAccepting() {
         lifecycle.lock();
         try {
+            List<ManagerServer> all = new ArrayList<>(retired);
             if (server != null) {
-                server.stop(drop);
+                all.add(server);
             }
-            return server;
+            all.forEach(s -> s.stop(false));
+            return all;
         } finally {
             lifecycle.unlock();
+        }
+    }
+
+    private boolean awaitSessionsEnded(Duration grace) throws InterruptedException {
+        long nanos = grace.toNanos();
+        sessionsLock.lock();
+        try {
+            while (!sessions.isEmpty()) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = sessionEnded.awaitNanos(nanos);
+            }
+            return true;
+        } finally {
+            sessionsLock.unlock();
         }
     }
 
@@ -190,11 +267,50 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
             return;
         }
         closed = true;
-        stopServer(true);
+        lifecycle.lock();
+        try {
+            retired.forEach(ManagerServer::close);
+            if (server != null) {
+                server.close();
+            }
+        } finally {
+            lifecycle.unlock();
+        }
         for (FanOutSession session : List.copyOf(sessions)) {
             session.abandon();
         }
         workers.shutdownNow();
+    }
+
+    /**
+     * What one session sees of the manager: the configuration of the moment it opened, and the manager's shared
+     * parts (workers, statistics, conditions, the session list).
+     */
+    private record PinnedRuntime(DefaultMilterManager manager, MilterManagerConfig config) implements ManagerRuntime {
+        @Override
+        public ManagerStatistics statistics() {
+            return manager.statistics;
+        }
+
+        @Override
+        public int activeSessions() {
+            return manager.activeSessions();
+        }
+
+        @Override
+        public <T> List<T> fanOut(List<ChildSession> children, Function<ChildSession, T> call) {
+            return manager.fanOut(children, call);
+        }
+
+        @Override
+        public boolean applies(ChildSession child, Stage stage, Command event, SessionState state) {
+            return manager.applies(child, stage, event, state);
+        }
+
+        @Override
+        public void sessionClosed(FanOutSession session) {
+            manager.sessionClosed(session);
+        }
     }
 
     /** The context a policy is asked with. */

@@ -19,14 +19,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The manager's socket side: accepts MTA connections (waiting while {@code max_connections} are open) and serves
- * each on its own thread, reading commands, handing them to a {@link FanOutSession} and writing its answers, one
- * write per group of answers. Every failure of a connection is caught here, logged at a level that fits, and ends
- * that connection only.
+ * The manager's socket side: accepts MTA connections on one listening socket (waiting while
+ * {@code max_connections} are open) and serves each on its own thread, reading commands, handing them to a
+ * {@link FanOutSession} and writing its answers, one write per group of answers. Every failure of a connection is
+ * caught here, logged at a level that fits, and ends that connection only.
+ *
+ * <p>A reconfiguration that moves the listening socket starts a new server and {@linkplain #stop(boolean) stops}
+ * this one from accepting; its connections are served to their end.
  */
 final class ManagerServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ManagerServer.class.getName());
@@ -37,20 +41,23 @@ final class ManagerServer implements AutoCloseable {
 
     private final DefaultMilterManager manager;
     private final ThreadFactory threadFactory;
-    private final Semaphore permits;
-    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final MilterManagerConfig config;
+    private final ConnectionLimit limit;
+    private final Set<Served> connections = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition connectionEnded = lock.newCondition();
     private Listener listener;
     private volatile boolean closing;
 
-    ManagerServer(DefaultMilterManager manager, ThreadFactory threadFactory) {
+    ManagerServer(DefaultMilterManager manager, ThreadFactory threadFactory, MilterManagerConfig config,
+            ConnectionLimit limit) {
         this.manager = manager;
         this.threadFactory = threadFactory;
-        int max = manager.config().maxConnections();
-        this.permits = max > 0 ? new Semaphore(max) : null;
+        this.config = config;
+        this.limit = limit;
     }
 
     void start() throws IOException {
-        MilterManagerConfig config = manager.config();
         try {
             listener = Listener.open(config.connectionSpec(), config.listenOptions());
         } catch (IOException e) {
@@ -64,21 +71,32 @@ final class ManagerServer implements AutoCloseable {
         return listener.localSpec();
     }
 
+    /** The configuration this server was started with (its socket and listen options). */
+    MilterManagerConfig config() {
+        return config;
+    }
+
+    /** Whether it has stopped accepting and served its last connection. */
+    boolean finished() {
+        return closing && connections.isEmpty();
+    }
+
     private void acceptLoop() {
         while (!closing) {
             try {
-                if (permits != null) {
-                    permits.acquire();
+                if (!limit.acquire(() -> closing)) {
+                    return;
                 }
                 Connection connection;
                 try {
                     connection = Connection.of(listener.accept());
                 } catch (IOException | RuntimeException e) {
-                    release();
+                    limit.release();
                     throw e;
                 }
-                connections.add(connection);
-                threadFactory.newThread(() -> serve(connection)).start();
+                Served served = new Served(connection);
+                connections.add(served);
+                threadFactory.newThread(() -> serve(served)).start();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -91,7 +109,8 @@ final class ManagerServer implements AutoCloseable {
         }
     }
 
-    private void serve(Connection connection) {
+    private void serve(Served served) {
+        Connection connection = served.connection;
         try (FanOutSession session = manager.openSocketSession(connection.peer())) {
             PacketReader reader = new PacketReader(connection.input(), PacketLimits.DEFAULT_MTA_DATA_BYTES);
             ResponseSink sink = responses -> write(connection, responses);
@@ -100,12 +119,12 @@ final class ManagerServer implements AutoCloseable {
                 try (Deadline d = connection.deadline(MTA_IDLE_TIMEOUT, "waiting for the MTA")) {
                     packet = reader.read();
                 }
-                if (packet == null) {
+                if (packet == null || !served.begin()) {
                     break;
                 }
                 Command command = CommandCodec.decode(packet);
                 session.handle(command, sink);
-                if (command instanceof Command.Quit) {
+                if (!served.end() || command instanceof Command.Quit) {
                     break;
                 }
             }
@@ -119,8 +138,14 @@ final class ManagerServer implements AutoCloseable {
             LOG.log(Level.ERROR, "[manager][error] session with " + connection.peer() + " failed", e);
         } finally {
             connection.close();
-            connections.remove(connection);
-            release();
+            connections.remove(served);
+            limit.release();
+            lock.lock();
+            try {
+                connectionEnded.signalAll();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -135,12 +160,6 @@ final class ManagerServer implements AutoCloseable {
         }
     }
 
-    private void release() {
-        if (permits != null) {
-            permits.release();
-        }
-    }
-
     private static void pause() {
         try {
             Thread.sleep(Duration.ofMillis(100));
@@ -152,16 +171,91 @@ final class ManagerServer implements AutoCloseable {
     /** Stops accepting; with {@code dropConnections}, also closes the open connections. */
     void stop(boolean dropConnections) {
         closing = true;
+        limit.wakeAll();
         if (listener != null) {
             listener.close();
         }
         if (dropConnections) {
-            connections.forEach(Connection::close);
+            connections.forEach(s -> s.connection.close());
+        }
+    }
+
+    /**
+     * The end of a graceful shutdown's grace period: a connection waiting for the MTA's next command is closed now;
+     * one whose command is being handled is closed once its answer is written.
+     */
+    void expire() {
+        stop(false);
+        connections.forEach(Served::expire);
+    }
+
+    /** Waits up to {@code timeout} for every connection to end; returns whether they did. */
+    boolean awaitConnectionsClosed(Duration timeout) throws InterruptedException {
+        long nanos = timeout.toNanos();
+        lock.lock();
+        try {
+            while (!connections.isEmpty()) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = connectionEnded.awaitNanos(nanos);
+            }
+            return true;
+        } finally {
+            lock.unlock();
         }
     }
 
     @Override
     public void close() {
         stop(true);
+    }
+
+    /** One MTA connection and whether a command of it is being handled; expiring it closes it between commands. */
+    private static final class Served {
+        final Connection connection;
+        private final ReentrantLock lock = new ReentrantLock();
+        private boolean busy;
+        private boolean expired;
+
+        Served(Connection connection) {
+            this.connection = connection;
+        }
+
+        /** A command was read: false when the connection expired and the command must not be handled. */
+        boolean begin() {
+            lock.lock();
+            try {
+                busy = !expired;
+                return busy;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Its answer was written: false when the connection expired meanwhile and must close. */
+        boolean end() {
+            lock.lock();
+            try {
+                busy = false;
+                return !expired;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void expire() {
+            boolean idle;
+            lock.lock();
+            try {
+                expired = true;
+                idle = !busy;
+            } finally {
+                lock.unlock();
+            }
+            if (idle) {
+                connection.close();
+            }
+        }
     }
 }

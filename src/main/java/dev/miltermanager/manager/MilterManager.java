@@ -38,8 +38,25 @@ public interface MilterManager extends AutoCloseable {
         return new DefaultMilterManager(config, threadFactory);
     }
 
-    /** The configuration. */
+    /** The current configuration: the one new sessions get (see {@link #reconfigure}). */
     MilterManagerConfig config();
+
+    /**
+     * Replaces the configuration without stopping: sessions opened from now on use {@code next}; sessions already
+     * open finish on the configuration they started with (each session sees exactly one). Statistics carry on:
+     * a child keeps its counters under its name, and {@link ManagerStatistics#children()} lists the new children.
+     *
+     * <p>When {@code next} names another {@code connectionSpec}, the manager opens the new socket first and only
+     * then stops accepting on the old one, whose open sessions finish there; if the new socket cannot be opened,
+     * nothing changes. A change of {@code listenOptions} (Unix socket mode, group, backlog) with the same spec is
+     * refused, since an open socket cannot be given them: restart, or move the socket at the same time.
+     * {@code maxConnections} takes effect at once, counting the sessions already open.
+     *
+     * @throws IOException if the new socket cannot be opened; the running configuration is kept
+     * @throws IllegalArgumentException if only the listen options changed; the running configuration is kept
+     * @throws IllegalStateException if the manager is closed
+     */
+    void reconfigure(MilterManagerConfig next) throws IOException;
 
     /** Opens an in-process session: the caller plays the MTA. Close it when the MTA session ends. */
     ManagerSession openSession();
@@ -63,9 +80,14 @@ public interface MilterManager extends AutoCloseable {
     ManagerStatistics statistics();
 
     /**
-     * Stops accepting, lets open sessions finish for up to {@code grace}, then closes what is left.
+     * Shuts down gracefully: stops accepting at once, lets open sessions finish for up to {@code grace}, then
+     * ends the rest. A session whose MTA is waiting for an answer at that moment gets one — its children are
+     * disconnected and count as failed, so their {@code fallback_status} (default accept) is what is folded and
+     * sent — and its connection is then closed; a session waiting for its MTA's next command is closed at once
+     * (the MTA then applies its own default, Postfix's {@code milter_default_action}). Returns when every session
+     * has ended, at most about {@code grace} plus two seconds later; then the manager is closed.
      *
-     * @return whether every session finished on its own
+     * @return whether every session finished on its own within {@code grace}
      */
     boolean shutdown(Duration grace);
 

@@ -28,7 +28,10 @@ record SessionOpening(List<ChildSession> children, Response.Negotiate agreed, St
             sessions.add(new ChildSession(c, i, tag, runtime.statistics().child(c.name())));
         }
         Command.Negotiate childOffer = NegotiationMerge.childOffer(offer);
-        runtime.fanOut(sessions, c -> c.open(childOffer));
+        List<Boolean> reached = runtime.fanOut(sessions, c -> c.open(childOffer));
+        for (int i = 0; i < sessions.size(); i++) {
+            runtime.statistics().child(sessions.get(i).name()).recordConnect(reached.get(i));
+        }
         List<ChildSession> alive = sessions.stream().filter(ChildSession::isAlive).toList();
         Fold failed = new Fold(Status.ACCEPT);
         sessions.stream().filter(ChildSession::hasFailed).forEach(c -> failed.add(c.config.fallbackStatus(), null));
