@@ -50,7 +50,6 @@ final class Daemon {
                 LOG.log(Level.ERROR, "[manager][error] " + e.getMessage());
                 return 1;
             }
-            LOG.log(Level.INFO, "[manager][listen] " + m.localSpec());
             out.println("milter-manager " + Main.version() + " listening on " + m.localSpec() + " with "
                     + describeChildren(initial.manager()));
             out.flush();

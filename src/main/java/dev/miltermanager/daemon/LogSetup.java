@@ -28,11 +28,11 @@ final class LogSetup {
      * @throws IOException when {@code log.path} cannot be opened (the previous logging stays)
      */
     static void apply(DaemonSettings settings) throws IOException {
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %5$s%6$s%n");
         Logger root = Logger.getLogger("");
         Level level = julLevel(settings.logLevel());
         if (root.getHandlers().length == 0 || !settings.logPath().equals(current)) {
             Handler handler = handler(settings.logPath());
-            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %5$s%6$s%n");
             handler.setFormatter(new SimpleFormatter());
             LogManager.getLogManager().reset();
             root.addHandler(handler);
