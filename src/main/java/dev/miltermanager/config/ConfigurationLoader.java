@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 
 /**
  * Loads the daemon's configuration: the children {@linkplain MilterDetector detected} on the machine first (when
@@ -38,24 +39,31 @@ public final class ConfigurationLoader {
     private final Path detectionRoot;
     private final List<ConfigLine> overrides;
     private final ClassLoader conditionLoader;
+    private final BiFunction<Path, Optional<Platform>, DetectionResult> detector;
 
     private ConfigurationLoader(Path directory, Path detectionRoot, List<ConfigLine> overrides,
-            ClassLoader conditionLoader) {
+            ClassLoader conditionLoader, BiFunction<Path, Optional<Platform>, DetectionResult> detector) {
         this.directory = directory;
         this.detectionRoot = detectionRoot;
         this.overrides = List.copyOf(overrides);
         this.conditionLoader = conditionLoader;
+        this.detector = detector;
+    }
+
+    private static DetectionResult detect(Path root, Optional<Platform> platform) {
+        return platform.isPresent() ? MilterDetector.detect(root, platform.get()) : MilterDetector.detect(root);
     }
 
     /** A loader of {@code directory}/{@value #CONFIG_FILE_NAME}, without detection or overrides. */
     public static ConfigurationLoader create(Path directory) {
         return new ConfigurationLoader(Objects.requireNonNull(directory, "directory"), null, List.of(),
-                ConfigurationLoader.class.getClassLoader());
+                ConfigurationLoader.class.getClassLoader(), ConfigurationLoader::detect);
     }
 
     /** The same loader, also detecting installed milters below {@code root} ({@code /} on a real machine). */
     public ConfigurationLoader withDetection(Path root) {
-        return new ConfigurationLoader(directory, Objects.requireNonNull(root, "root"), overrides, conditionLoader);
+        return new ConfigurationLoader(directory, Objects.requireNonNull(root, "root"), overrides, conditionLoader,
+                detector);
     }
 
     /**
@@ -66,12 +74,17 @@ public final class ConfigurationLoader {
     public ConfigurationLoader withOverride(String key, String value, String origin) {
         List<ConfigLine> more = new ArrayList<>(overrides);
         more.add(ConfigLine.of(key, value, origin));
-        return new ConfigurationLoader(directory, detectionRoot, more, conditionLoader);
+        return new ConfigurationLoader(directory, detectionRoot, more, conditionLoader, detector);
     }
 
     /** The same loader, finding condition providers through {@code loader} (tests add their own). */
     ConfigurationLoader withConditionLoader(ClassLoader loader) {
-        return new ConfigurationLoader(directory, detectionRoot, overrides, loader);
+        return new ConfigurationLoader(directory, detectionRoot, overrides, loader, detector);
+    }
+
+    /** The same loader, detecting with {@code other} (tests script what is found). */
+    ConfigurationLoader withDetector(BiFunction<Path, Optional<Platform>, DetectionResult> other) {
+        return new ConfigurationLoader(directory, detectionRoot, overrides, conditionLoader, other);
     }
 
     /** The configuration file this loader reads (it may not exist). */
@@ -136,8 +149,7 @@ public final class ConfigurationLoader {
     private List<ConfigLine> detected(Optional<Platform> platform, ConfigModel model) {
         DetectionResult result;
         try {
-            result = platform.isPresent() ? MilterDetector.detect(detectionRoot, platform.get())
-                    : MilterDetector.detect(detectionRoot);
+            result = detector.apply(detectionRoot, platform);
         } catch (RuntimeException e) {
             model.warnings.add("detection below " + detectionRoot + " failed, nothing detected: " + e);
             return List.of();
