@@ -33,6 +33,7 @@ record CommandLine(boolean help, boolean version, boolean showConfig, Optional<P
 
     static final String USAGE = """
             Usage: milter-manager [OPTION...]
+                   milter-manager import-config FILE > milter-manager.conf
 
             A milter that manages other milters: the MTA talks to milter-manager as to one milter, and
             milter-manager fans each session out to its child milters. It reads CONFIG_DIR/milter-manager.conf
@@ -58,6 +59,10 @@ record CommandLine(boolean help, boolean version, boolean showConfig, Optional<P
             docs/configuration.md): --daemon, --no-daemon, -u/--user-name, -g/--group-name, --syslog,
             --syslog-facility, --n-workers, --event-loop-backend, --packet-buffer-size,
             --max-pending-finished-sessions.
+
+            import-config translates a configuration of the C milter manager (milter-manager.local.conf, Ruby)
+            into milter-manager.conf on standard output; the lines it cannot translate are listed with their
+            line number (and kept as comments), and the exit status is then 1.
 
             Signals: SIGHUP reloads the configuration (a bad file keeps the running one); SIGTERM and SIGINT
             stop gracefully.

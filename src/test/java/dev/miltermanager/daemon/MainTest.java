@@ -126,6 +126,24 @@ class MainTest {
     }
 
     @Test
+    void importConfigWritesTheTranslationAndListsWhatItCouldNotTranslate() throws Exception {
+        Path local = dir.resolve("milter-manager.local.conf");
+        Files.writeString(local, """
+                define_milter("clamav") do |milter|
+                  milter.connection_spec = "unix:/run/clamav.ctl"
+                end
+                """);
+        assertEquals(0, run("import-config", local.toString()), err());
+        assertTrue(out().contains("milter.clamav.connection_spec = unix:/run/clamav.ctl\n"), out());
+        Files.writeString(local, "manager.connection_spec = spec_from_somewhere\n", java.nio.file.StandardOpenOption.APPEND);
+        assertEquals(1, run("import-config", local.toString()));
+        assertTrue(err().contains("not translated: " + local + ":4: manager.connection_spec = spec_from_somewhere: "
+                + "not a literal value"), err());
+        assertEquals(2, run("import-config"));
+        assertEquals(1, run("import-config", dir.resolve("absent.conf").toString()));
+    }
+
+    @Test
     void helpListsTheOptionsAndVersionPrintsOne() {
         assertEquals(0, run("--help"));
         for (String option : List.of("--config-dir", "--show-config", "--connection-spec", "--milter", "--log-level",
