@@ -41,7 +41,8 @@ final class ConfigAssembler {
         String level = managerValue("log.level");
         return new DaemonSettings(LogLevels.threshold(level), level, Optional.ofNullable(managerValue("log.path")),
                 Optional.ofNullable(managerValue("manager.pid_file")),
-                Optional.ofNullable(managerValue("controller.connection_spec")), listenOptions("controller"));
+                Optional.ofNullable(managerValue("controller.connection_spec")), listenOptions("controller"),
+                Optional.ofNullable(managerValue("controller.token_file")));
     }
 
     private ListenOptions listenOptions(String section) {

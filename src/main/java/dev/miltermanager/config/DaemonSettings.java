@@ -17,10 +17,12 @@ import java.util.Optional;
  * @param controllerConnectionSpec where the control interface listens ({@code controller.connection_spec}); empty =
  *     none
  * @param controllerListenOptions its Unix socket mode, group and removal ({@code controller.unix_socket_*})
+ * @param controllerTokenFile where a TCP control interface writes the token clients must present
+ *     ({@code controller.token_file}); empty for none
  */
 public record DaemonSettings(System.Logger.Level logLevel, String logLevelText, Optional<Path> logPath,
         Optional<Path> pidFile, Optional<ConnectionSpec> controllerConnectionSpec,
-        ListenOptions controllerListenOptions) {
+        ListenOptions controllerListenOptions, Optional<Path> controllerTokenFile) {
 
     public DaemonSettings {
         Objects.requireNonNull(logLevel, "logLevel");
@@ -29,5 +31,6 @@ public record DaemonSettings(System.Logger.Level logLevel, String logLevelText, 
         Objects.requireNonNull(pidFile, "pidFile");
         Objects.requireNonNull(controllerConnectionSpec, "controllerConnectionSpec");
         Objects.requireNonNull(controllerListenOptions, "controllerListenOptions");
+        Objects.requireNonNull(controllerTokenFile, "controllerTokenFile");
     }
 }

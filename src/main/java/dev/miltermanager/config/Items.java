@@ -87,6 +87,8 @@ final class Items {
                     ListenOptions.DEFAULT_REMOVE_UNIX_SOCKET_ON_CREATE, "remove a stale control socket first"),
             used("controller.remove_unix_socket_on_close", ValueType.BOOLEAN,
                     ListenOptions.DEFAULT_REMOVE_UNIX_SOCKET_ON_CLOSE, "remove the control socket on exit"),
+            used("controller.token_file", ValueType.PATH, null, "(ours) for a TCP control interface: the file the "
+                    + "daemon writes a new token to (mode 0600) at each start; clients must present it"),
             ignored("database.type", ValueType.oneOf("mysql2", "sqlite3", "pg"), null, NO_DATABASE),
             ignored("database.name", ValueType.TEXT, null, NO_DATABASE),
             ignored("database.host", ValueType.TEXT, null, NO_DATABASE),

@@ -3,6 +3,9 @@ package dev.miltermanager.daemon;
 import dev.miltermanager.config.Configuration;
 import dev.miltermanager.config.ConfigurationException;
 import dev.miltermanager.config.ConfigurationLoader;
+import dev.miltermanager.config.DaemonSettings;
+import dev.miltermanager.daemon.control.ControlOptions;
+import dev.miltermanager.daemon.control.ControlReply;
 import dev.miltermanager.manager.ChildConfig;
 import dev.miltermanager.manager.MilterManager;
 import dev.miltermanager.manager.MilterManagerConfig;
@@ -16,11 +19,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 
 /**
- * A running daemon: the manager listening, the pid file, SIGHUP reloading the configuration, and a graceful
- * shutdown on SIGTERM/SIGINT. A reload that finds an error keeps the running configuration and logs each error.
+ * A running daemon: the manager listening, the pid file, the control interface when configured, and through
+ * {@link DaemonLifecycle} SIGHUP (or {@code ctl reload}) reloading the configuration and SIGTERM/SIGINT (or
+ * {@code ctl stop}) shutting down gracefully. A reload that finds an error keeps the running configuration and
+ * logs each error with its {@code file:line}.
  */
 final class Daemon {
     static final int SHUTDOWN_GRACE_SECONDS = 30;
@@ -28,63 +32,76 @@ final class Daemon {
 
     private final ConfigurationLoader loader;
     private final Configuration initial;
-    private final Semaphore reloadRequests = new Semaphore(0);
+    private volatile Configuration current;
     private volatile MilterManager manager;
 
     Daemon(ConfigurationLoader loader, Configuration initial) {
         this.loader = loader;
         this.initial = initial;
+        this.current = initial;
     }
 
-    /** Runs until SIGTERM/SIGINT; returns the exit status. */
+    /** Runs until SIGTERM/SIGINT or the control interface's {@code stop}; returns the exit status. */
     int run(PrintStream out, PrintStream err) throws InterruptedException {
         logConfiguration(initial, "read");
         Optional<Path> pidFile = initial.daemon().pidFile();
-        try (MilterManager m = MilterManager.create(initial.manager())) {
-            manager = m;
-            try {
-                m.start();
-                pidFile.ifPresent(Daemon::writePid);
-            } catch (IOException | UncheckedPidException e) {
-                err.println("milter-manager: " + e.getMessage());
-                LOG.log(Level.ERROR, "[manager][error] " + e.getMessage());
-                return 1;
+        MilterManager m = MilterManager.create(initial.manager());
+        manager = m;
+        DaemonLifecycle life = new DaemonLifecycle(m, Duration.ofSeconds(SHUTDOWN_GRACE_SECONDS), this::reload,
+                () -> current.show());
+        try {
+            m.start();
+            pidFile.ifPresent(Daemon::writePid);
+            Optional<ControlOptions> control = controlOptions(initial.daemon());
+            if (control.isPresent()) {
+                life.startControl(control.get());
             }
-            out.println("milter-manager " + Main.version() + " listening on " + m.localSpec() + " with "
-                    + describeChildren(initial.manager()));
-            out.flush();
-            if (HangUpSignal.onHangUp(reloadRequests::release)) {
-                Thread.ofPlatform().daemon().name("milter-manager-reload").start(this::reloadLoop);
-            } else {
-                LOG.log(Level.WARNING, "[config] this JDK cannot catch SIGHUP; restart to reload the configuration");
-            }
-            CountDownLatch stopped = new CountDownLatch(1);
+        } catch (IOException | RuntimeException e) {
+            err.println("milter-manager: " + e.getMessage());
+            LOG.log(Level.ERROR, "[manager][error] not started: " + e.getMessage());
+            m.close();
+            pidFile.ifPresent(Daemon::removePid);
+            return 1;
+        }
+        out.println("milter-manager " + Main.version() + " listening on " + m.localSpec() + " with "
+                + describeChildren(initial.manager()));
+        out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        if (!life.handleSignals()) {
+            // without our handlers SIGTERM runs the shutdown hooks: stop gracefully from there
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                LOG.log(Level.INFO, "[manager][stop] shutting down; open sessions get up to "
-                        + SHUTDOWN_GRACE_SECONDS + " s to finish");
-                m.shutdown(Duration.ofSeconds(SHUTDOWN_GRACE_SECONDS));
-                pidFile.ifPresent(Daemon::removePid);
-                stopped.countDown();
+                life.requestStop();
+                awaitQuietly(stopped);
             }, "milter-manager-shutdown"));
-            stopped.await();
-            return 0;
+        }
+        try {
+            life.awaitStopAndShutdown();
+        } finally {
+            pidFile.ifPresent(Daemon::removePid);
+            stopped.countDown();
+        }
+        return 0;
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(SHUTDOWN_GRACE_SECONDS + 5L, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
-    private void reloadLoop() {
-        while (true) {
-            try {
-                reloadRequests.acquire();
-            } catch (InterruptedException e) {
-                return;
-            }
-            reloadRequests.drainPermits();
-            reload();
-        }
+    /** The control interface the settings ask for: a Unix socket, or loopback TCP with a token file. */
+    static Optional<ControlOptions> controlOptions(DaemonSettings settings) {
+        return settings.controllerConnectionSpec().map(spec -> new ControlOptions(spec,
+                settings.controllerListenOptions(), settings.controllerTokenFile()));
     }
 
-    /** Reads the configuration again and hands it to the manager, or keeps the running one and says why. */
-    void reload() {
+    /**
+     * Reads the configuration again and hands it to the manager, or keeps the running one and says why (SIGHUP and
+     * the control interface's {@code reload}).
+     */
+    ControlReply reload() {
         LOG.log(Level.INFO, "[config][reload] reading " + loader.file());
         Configuration next;
         try {
@@ -93,23 +110,27 @@ final class Daemon {
             LOG.log(Level.ERROR, "[config][reload][error] " + e.errors().size()
                     + " error(s); keeping the running configuration");
             e.errors().forEach(x -> LOG.log(Level.ERROR, "[config][reload][error] " + x));
-            return;
+            return ControlReply.error(e.errors().size() + " error(s) in the configuration; the running one is kept\n"
+                    + String.join("\n", e.errors()));
         }
         try {
             manager.reconfigure(next.manager());
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.ERROR, "[config][reload][error] " + e.getMessage() + "; keeping the running configuration");
-            return;
+            return ControlReply.error(e.getMessage() + "; the running configuration is kept");
         }
         try {
             LogSetup.apply(next.daemon());
         } catch (IOException e) {
             LOG.log(Level.ERROR, "[config][reload][error] " + e.getMessage() + "; logging as before");
         }
-        if (!next.daemon().pidFile().equals(initial.daemon().pidFile())) {
-            LOG.log(Level.WARNING, "[config][reload] manager.pid_file changes at the next start");
+        if (!next.daemon().pidFile().equals(initial.daemon().pidFile())
+                || !next.daemon().controllerConnectionSpec().equals(initial.daemon().controllerConnectionSpec())) {
+            LOG.log(Level.WARNING, "[config][reload] manager.pid_file and controller.* change at the next start");
         }
+        current = next;
         logConfiguration(next, "reloaded");
+        return ControlReply.ok("reloaded: " + describeChildren(next.manager()));
     }
 
     /** What was read and what the manager will do with it. */

@@ -4,9 +4,11 @@ import dev.miltermanager.config.Configuration;
 import dev.miltermanager.config.ConfigurationException;
 import dev.miltermanager.config.ConfigurationLoader;
 import dev.miltermanager.config.ReferenceImport;
+import dev.miltermanager.daemon.control.ControlClient;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -27,10 +29,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        int status = run(args, System.getenv(), System.out, System.err);
-        if (status != 0) {
-            System.exit(status);
+        if (args.length > 0 && args[0].equals("ctl")) {   // milter-manager ctl COMMAND...: the control client
+            System.exit(ControlClient.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
+        System.exit(run(args, System.getenv(), System.out, System.err));
     }
 
     /** Runs the daemon; returns the exit status (0 after a normal shutdown, 2 for bad arguments, 1 for failures). */

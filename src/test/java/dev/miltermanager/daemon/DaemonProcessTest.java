@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.miltermanager.client.ClientOptions;
 import dev.miltermanager.client.MilterClient;
+import dev.miltermanager.daemon.control.ControlClient;
 import dev.miltermanager.protocol.Action;
 import dev.miltermanager.protocol.Command;
 import dev.miltermanager.protocol.ProtocolFlag;
@@ -14,8 +15,11 @@ import dev.miltermanager.protocol.Stage;
 import dev.miltermanager.testing.FakeMilter;
 import dev.miltermanager.testing.FakeSession;
 import dev.miltermanager.transport.ConnectionSpec;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,7 +65,9 @@ class DaemonProcessTest {
         try (FakeMilter first = FakeMilter.builder().start(); FakeMilter second = FakeMilter.builder().start()) {
             Path confDir = Files.createDirectories(dir.resolve("etc"));
             Path conf = confDir.resolve("milter-manager.conf");
-            Files.writeString(conf, "milter.first.connection_spec = " + first.connectionSpec() + "\n");
+            Path control = dir.resolve("control.sock");
+            Files.writeString(conf, "controller.connection_spec = unix:" + control + "\n"
+                    + "milter.first.connection_spec = " + first.connectionSpec() + "\n");
             String spec = freeSpec();
             Path pid = dir.resolve("milter-manager.pid");
             Process daemon = start(List.of("-c", confDir.toString(), "-s", spec, "--pid-file", pid.toString()));
@@ -70,7 +76,7 @@ class DaemonProcessTest {
                         daemon);
                 assertEquals(Long.toString(daemon.pid()), Files.readString(pid).strip(), "pid file written");
                 assertTrue(log().contains("[config][milter] first = " + first.connectionSpec() + ": from " + conf
-                        + ":1"), log());
+                        + ":2"), log());
                 session(spec);
                 assertConnected(first.takeSession(WAIT));
 
@@ -84,9 +90,15 @@ class DaemonProcessTest {
 
                 Files.writeString(conf, "milter.third.enabled = perhaps\n", java.nio.file.StandardOpenOption.APPEND);
                 hangUp(daemon);
-                awaitLog("[config][reload][error] " + conf + ":3: milter.third.enabled = perhaps: expected true or "
+                awaitLog("[config][reload][error] " + conf + ":4: milter.third.enabled = perhaps: expected true or "
                         + "false", 1, daemon);
                 assertTrue(log().contains("keeping the running configuration"), log());
+                ByteArrayOutputStream reply = new ByteArrayOutputStream();
+                assertEquals(1, ControlClient.run(new String[] {"reload", "--control-spec", "unix:" + control},
+                        new PrintStream(reply, true, StandardCharsets.UTF_8), new PrintStream(reply, true,
+                        StandardCharsets.UTF_8)), "ctl reload of a bad file fails");
+                assertTrue(reply.toString(StandardCharsets.UTF_8).contains(conf + ":4: milter.third.enabled = perhaps"),
+                        reply.toString(StandardCharsets.UTF_8));
                 session(spec);
                 assertConnected(first.takeSession(WAIT));
                 assertConnected(second.takeSession(WAIT));
