@@ -6,6 +6,7 @@ import dev.miltermanager.policy.ConditionCatalog;
 import dev.miltermanager.transport.ConnectionSpec;
 import dev.miltermanager.transport.ListenOptions;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -13,7 +14,6 @@ import java.util.Optional;
 final class ConfigAssembler {
     private final ConfigModel model;
     private final ConditionCatalog catalog;
-    private boolean warnedCommand;
 
     ConfigAssembler(ConfigModel model, ConditionCatalog catalog) {
         this.model = model;
@@ -54,13 +54,13 @@ final class ConfigAssembler {
 
     @SuppressWarnings("unchecked")
     private <T> T managerValue(String key) {
-        Setting s = model.manager.get(key);
+        ItemValue s = model.manager.get(key);
         return (T) (s != null ? s.value() : Items.manager(key).orElseThrow().defaultValue());
     }
 
     @SuppressWarnings("unchecked")
     private static <T> T childValue(ConfigModel.Child child, String item) {
-        Setting s = child.items.get(item);
+        ItemValue s = child.items.get(item);
         return (T) (s != null ? s.value() : Items.milter(item).orElseThrow().defaultValue());
     }
 
@@ -87,11 +87,19 @@ final class ConfigAssembler {
                 .readingTimeout(childValue(child, "reading_timeout"))
                 .endOfMessageTimeout(childValue(child, "end_of_message_timeout"));
         child.get("applicable_conditions").ifPresent(s -> conditions(key, s, b));
-        warnCommand(child);
+        List<String> command = childValue(child, "command");
+        List<String> options = childValue(child, "command_options");
+        if (command != null && !command.isEmpty()) {
+            List<String> argv = new ArrayList<>(command);
+            if (options != null) {
+                argv.addAll(options);
+            }
+            b.command(argv);
+        }
         return Optional.of(b.build());
     }
 
-    private void conditions(String key, Setting setting, ChildConfig.Builder b) {
+    private void conditions(String key, ItemValue setting, ChildConfig.Builder b) {
         if (setting.value() == null || catalog == null) {
             return;
         }
@@ -109,18 +117,6 @@ final class ConfigAssembler {
                 } else {
                     model.errors.add(text);
                 }
-            }
-        }
-    }
-
-    /** {@code command} is read and shown, but this build does not start children yet. */
-    private void warnCommand(ConfigModel.Child child) {
-        for (String item : List.of("command", "command_options")) {
-            Setting s = child.items.get(item);
-            if (s != null && !warnedCommand && !s.origin().startsWith(ConfigurationLoader.DETECTED)) {
-                warnedCommand = true;
-                model.warnings.add(s.origin() + ": milter." + child.name + "." + item + " = " + s.text()
-                        + ": accepted and ignored: this build does not start child milters yet");
             }
         }
     }

@@ -21,7 +21,7 @@ final class ConfigModel {
     /** A child as the lines define it. */
     static final class Child {
         final String name;
-        final Map<String, Setting> items = new LinkedHashMap<>();
+        final Map<String, ItemValue> items = new LinkedHashMap<>();
         final String firstOrigin;
 
         Child(String name, String firstOrigin) {
@@ -29,12 +29,12 @@ final class ConfigModel {
             this.firstOrigin = firstOrigin;
         }
 
-        Optional<Setting> get(String item) {
+        Optional<ItemValue> get(String item) {
             return Optional.ofNullable(items.get(item));
         }
     }
 
-    final Map<String, Setting> manager = new LinkedHashMap<>();
+    final Map<String, ItemValue> manager = new LinkedHashMap<>();
     final Map<String, Child> children = new LinkedHashMap<>();
     final List<ConditionParameter> conditionParameters = new ArrayList<>();
     final List<String> removals = new ArrayList<>();
@@ -110,7 +110,7 @@ final class ConfigModel {
     }
 
     /** Sets the item; false when the value is invalid (the error is recorded). */
-    private boolean set(ConfigLine line, Item item, String warnKey, Map<String, Setting> into) {
+    private boolean set(ConfigLine line, Item item, String warnKey, Map<String, ItemValue> into) {
         Object value = null;
         if (!line.value().isEmpty()) {
             try {
@@ -127,7 +127,7 @@ final class ConfigModel {
             warnings.add(line.problem("accepted and ignored: " + item.ignoredBecause()));
         }
         String text = value == null ? "" : item.type().format(value);
-        into.put(item.key(), new Setting(value, text, line.origin()));
+        into.put(item.key(), new ItemValue(value, text, line.origin()));
         return true;
     }
 

@@ -58,7 +58,7 @@ public final class Configuration {
     public String origin(String key) {
         Optional<Item> item = Items.manager(key);
         if (item.isPresent()) {
-            Setting s = model.manager.get(key);
+            ItemValue s = model.manager.get(key);
             return s == null ? "default" : s.origin();
         }
         int last = key.lastIndexOf('.');
@@ -66,7 +66,7 @@ public final class Configuration {
             ConfigModel.Child child = model.children.get(key.substring(Items.MILTER_PREFIX.length(), last));
             String itemName = key.substring(last + 1);
             if (child != null && Items.milter(itemName).isPresent()) {
-                Setting s = child.items.get(itemName);
+                ItemValue s = child.items.get(itemName);
                 return s == null ? "default" : s.origin();
             }
         }

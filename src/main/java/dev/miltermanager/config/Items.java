@@ -109,7 +109,8 @@ final class Items {
                             + "are dropped"),
             used("applicable_conditions", ValueType.NAME_LIST, null,
                     "conditions that must all allow the child (see docs/conditions.md)"),
-            used("command", ValueType.WORDS, null, "the command that starts the child when its socket is down"),
+            used("command", ValueType.WORDS, null, "the command that starts the child when its socket cannot be "
+                    + "connected; the manager runs it, waits up to 5 s and connects once more"),
             used("command_options", ValueType.WORDS, null, "arguments added to the command"),
             ignored("user_name", ValueType.NAME, null, NO_USER_SWITCH),
             used("connection_timeout", ValueType.seconds(true), ChildConfig.DEFAULT_CONNECTION_TIMEOUT,

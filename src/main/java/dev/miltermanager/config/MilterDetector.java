@@ -1,6 +1,7 @@
 package dev.miltermanager.config;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -8,7 +9,18 @@ import java.util.List;
  * known milter of the platform, whether its service is installed and enabled, where it listens (from the
  * service's settings or the milter's own configuration file), the reference's preset conditions for it, and the
  * command that starts it. Every file is read below a root directory, so detection runs on fixture trees in tests
- * and on {@code /} in the daemon. Stateless and thread-safe.
+ * and on {@code /} in the daemon. Nothing is fatal: a value that cannot be used is a line of
+ * {@link DetectionResult#problems()} and the milter is skipped. Stateless and thread-safe.
+ *
+ * {@snippet :
+ * DetectionResult found = MilterDetector.detect(Path.of("/"));
+ * found.problems().forEach(System.err::println);
+ * for (DetectedMilter m : found.milters()) {
+ *     System.out.println(m.name() + " at " + m.connectionSpec() + " (" + m.origin() + ")");
+ * }
+ * }
+ *
+ * <p>See {@code docs/detection.md} for the platforms, the files read and the order in which they are consulted.
  */
 public final class MilterDetector {
 
@@ -22,6 +34,17 @@ public final class MilterDetector {
 
     /** Detects below {@code root} as on {@code platform}; {@link Platform#NONE} finds nothing. */
     public static DetectionResult detect(Path root, Platform platform) {
-        return new DetectionResult(List.of(), List.of());
+        List<String> problems = new ArrayList<>();
+        List<DetectedMilter> milters = new ArrayList<>();
+        LinuxServices linux = new LinuxServices(root, platform, problems);
+        FreeBsdServices freeBsd = new FreeBsdServices(root, problems);
+        for (Candidate candidate : Candidate.of(platform)) {
+            List<ServiceProbe> probes = platform == Platform.FREEBSD ? freeBsd.probe(candidate)
+                    : linux.probe(candidate).stream().toList();
+            for (ServiceProbe probe : probes) {
+                probe.toMilter(candidate.conditions(), problems).ifPresent(milters::add);
+            }
+        }
+        return new DetectionResult(milters, problems);
     }
 }

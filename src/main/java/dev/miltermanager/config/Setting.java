@@ -1,5 +1,8 @@
 package dev.miltermanager.config;
 
-/** A value set by a line: the typed value ({@code null} = unset by an empty value), its text, and its origin. */
-record Setting(Object value, String text, String origin) {
+/**
+ * A value read from a file, with where it was read: {@code /etc/default/opendkim:3}. The path is the system's
+ * (as seen below the detection root), so the same fixture gives the same origins wherever it lies.
+ */
+record Setting(String value, String origin) {
 }

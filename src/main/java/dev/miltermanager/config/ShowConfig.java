@@ -43,8 +43,8 @@ final class ShowConfig {
         return out.toString();
     }
 
-    private static void line(StringBuilder out, String key, Item item, Map<String, Setting> set) {
-        Setting s = set.get(item.key());
+    private static void line(StringBuilder out, String key, Item item, Map<String, ItemValue> set) {
+        ItemValue s = set.get(item.key());
         entry(out, key, s == null ? item.defaultText() : s.text(), s == null ? "default" : s.origin());
     }
 

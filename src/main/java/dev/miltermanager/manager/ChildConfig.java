@@ -24,16 +24,24 @@ import java.util.Optional;
  * @param evaluationMode the child runs and is counted, but its reject/tempfail/discard count as accept and its
  *     edits are dropped
  * @param conditions the policies that decide whether the child is applied; all must allow it
+ * @param command the argv that starts the child when its socket cannot be connected ({@code systemctl start NAME});
+ *     empty for none. The manager runs it (one attempt at a time per child, whatever the number of sessions),
+ *     waits for it up to {@code startWait}, and tries to connect once more.
+ * @param startWait how long to wait for a started child before the second connection attempt; the wait ends early
+ *     once a new Unix socket file exists or, for a TCP port, once the command has exited
  */
 public record ChildConfig(String name, ConnectionSpec connectionSpec, String description, boolean enabled,
         Status fallbackStatus, boolean evaluationMode, Duration connectionTimeout, Duration writingTimeout,
-        Duration readingTimeout, Duration endOfMessageTimeout, List<ApplicabilityPolicy> conditions) {
+        Duration readingTimeout, Duration endOfMessageTimeout, List<ApplicabilityPolicy> conditions,
+        List<String> command, Duration startWait) {
 
     public static final Status DEFAULT_FALLBACK_STATUS = Status.ACCEPT;
     public static final Duration DEFAULT_CONNECTION_TIMEOUT = ClientOptions.DEFAULT_CONNECT_TIMEOUT;
     public static final Duration DEFAULT_WRITING_TIMEOUT = ClientOptions.DEFAULT_WRITE_TIMEOUT;
     public static final Duration DEFAULT_READING_TIMEOUT = ClientOptions.DEFAULT_READ_TIMEOUT;
     public static final Duration DEFAULT_END_OF_MESSAGE_TIMEOUT = ClientOptions.DEFAULT_END_OF_MESSAGE_TIMEOUT;
+    /** How long a started child is waited for before connecting again. */
+    public static final Duration DEFAULT_START_WAIT = Duration.ofSeconds(5);
 
     public ChildConfig {
         Objects.requireNonNull(name, "name");
@@ -53,6 +61,22 @@ public record ChildConfig(String name, ConnectionSpec connectionSpec, String des
             }
         }
         conditions = List.copyOf(conditions);
+        command = List.copyOf(command);
+        Objects.requireNonNull(startWait, "startWait");
+        if (startWait.isNegative()) {
+            throw new IllegalArgumentException("start wait of milter " + name + " must not be negative: " + startWait);
+        }
+    }
+
+    /**
+     * A child with the reference's eleven items and no start command: the shape this record had before
+     * {@link #command()} was added.
+     */
+    public ChildConfig(String name, ConnectionSpec connectionSpec, String description, boolean enabled,
+            Status fallbackStatus, boolean evaluationMode, Duration connectionTimeout, Duration writingTimeout,
+            Duration readingTimeout, Duration endOfMessageTimeout, List<ApplicabilityPolicy> conditions) {
+        this(name, connectionSpec, description, enabled, fallbackStatus, evaluationMode, connectionTimeout,
+                writingTimeout, readingTimeout, endOfMessageTimeout, conditions, List.of(), DEFAULT_START_WAIT);
     }
 
     /** A child with every default. */
@@ -67,7 +91,8 @@ public record ChildConfig(String name, ConnectionSpec connectionSpec, String des
     public Builder toBuilder() {
         Builder b = new Builder(name, connectionSpec).description(description).enabled(enabled)
                 .fallbackStatus(fallbackStatus).evaluationMode(evaluationMode).connectionTimeout(connectionTimeout)
-                .writingTimeout(writingTimeout).readingTimeout(readingTimeout).endOfMessageTimeout(endOfMessageTimeout);
+                .writingTimeout(writingTimeout).readingTimeout(readingTimeout).endOfMessageTimeout(endOfMessageTimeout)
+                .command(command).startWait(startWait);
         conditions.forEach(b::addCondition);
         return b;
     }
@@ -96,6 +121,8 @@ public record ChildConfig(String name, ConnectionSpec connectionSpec, String des
         private Duration readingTimeout = DEFAULT_READING_TIMEOUT;
         private Duration endOfMessageTimeout = DEFAULT_END_OF_MESSAGE_TIMEOUT;
         private final List<ApplicabilityPolicy> conditions = new ArrayList<>();
+        private List<String> command = List.of();
+        private Duration startWait = DEFAULT_START_WAIT;
 
         private Builder(String name, ConnectionSpec spec) {
             this.name = name;
@@ -148,6 +175,18 @@ public record ChildConfig(String name, ConnectionSpec connectionSpec, String des
                     .endOfMessageTimeout(timeout);
         }
 
+        /** The argv that starts the child when it cannot be connected; empty (the default) for none. */
+        public Builder command(List<String> command) {
+            this.command = List.copyOf(command);
+            return this;
+        }
+
+        /** How long to wait for a started child before connecting again (default 5 s). */
+        public Builder startWait(Duration wait) {
+            this.startWait = wait;
+            return this;
+        }
+
         public Builder addCondition(ApplicabilityPolicy condition) {
             conditions.add(Objects.requireNonNull(condition, "condition"));
             return this;
@@ -155,7 +194,8 @@ public record ChildConfig(String name, ConnectionSpec connectionSpec, String des
 
         public ChildConfig build() {
             return new ChildConfig(name, spec, description, enabled, fallbackStatus, evaluationMode,
-                    connectionTimeout, writingTimeout, readingTimeout, endOfMessageTimeout, conditions);
+                    connectionTimeout, writingTimeout, readingTimeout, endOfMessageTimeout, conditions, command,
+                    startWait);
         }
     }
 }

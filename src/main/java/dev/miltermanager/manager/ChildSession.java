@@ -3,6 +3,7 @@ package dev.miltermanager.manager;
 import dev.miltermanager.client.EndOfMessageResult;
 import dev.miltermanager.client.MilterClient;
 import dev.miltermanager.client.MilterClientException;
+import dev.miltermanager.client.MilterConnectException;
 import dev.miltermanager.client.Negotiated;
 import dev.miltermanager.policy.ApplicabilityPolicy;
 import dev.miltermanager.protocol.Action;
@@ -55,10 +56,23 @@ final class ChildSession {
         return config.name();
     }
 
-    /** Connects and negotiates; returns false (and logs) when the child cannot be used for this session. */
+    /**
+     * Connects and negotiates; returns false (and logs) when the child cannot be used for this session. A child
+     * that cannot be connected and has a start command is started and connected once more ({@link ChildLauncher}).
+     */
     boolean open(Command.Negotiate offer) {
         try {
-            client = MilterClient.connect(config.connectionSpec(), config.clientOptions());
+            try {
+                client = MilterClient.connect(config.connectionSpec(), config.clientOptions());
+            } catch (MilterConnectException e) {
+                if (config.command().isEmpty()) {
+                    throw e;
+                }
+                LOG.log(Level.INFO, () -> "[milter][connect][error](" + tag + "): " + name() + ": " + e.getMessage()
+                        + "; starting it");
+                ChildLauncher.start(config, tag);
+                client = MilterClient.connect(config.connectionSpec(), config.clientOptions());
+            }
             negotiated = client.negotiate(offer);
             alive = true;
             return true;

@@ -58,7 +58,8 @@ class DetectedConfigurationTest {
         List<ChildConfig> children = c.manager().children();
         assertEquals(List.of("opendkim", "clamav-milter", "mine"), children.stream().map(ChildConfig::name).toList());
         assertEquals(ChildConfig.builder("opendkim", ConnectionSpec.parse("inet:8891@[127.0.0.1]"))
-                .description("DKIM signer").readingTimeout(Duration.ofSeconds(12)).build(), children.get(0));
+                .description("DKIM signer").readingTimeout(Duration.ofSeconds(12))
+                .command(List.of("systemctl", "start", "opendkim")).build(), children.get(0));
         assertTrue(children.get(1).enabled(), "the file enables what the system has disabled");
         assertEquals("detected (/etc/opendkim.conf:12)", c.origin("milter.opendkim.connection_spec"));
         assertEquals("detected (/etc/opendkim.conf:12)", c.origin("milter.opendkim.command"));
