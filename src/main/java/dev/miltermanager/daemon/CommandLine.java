@@ -33,7 +33,8 @@ record CommandLine(boolean help, boolean version, boolean showConfig, Optional<P
 
     static final String USAGE = """
             Usage: milter-manager [OPTION...]
-                   milter-manager import-config FILE > milter-manager.conf
+                   milter-manager import-config [--output FILE] FILE
+                   milter-manager ctl COMMAND
 
             A milter that manages other milters: the MTA talks to milter-manager as to one milter, and
             milter-manager fans each session out to its child milters. It reads CONFIG_DIR/milter-manager.conf
@@ -61,8 +62,8 @@ record CommandLine(boolean help, boolean version, boolean showConfig, Optional<P
             --max-pending-finished-sessions.
 
             import-config translates a configuration of the C milter manager (milter-manager.local.conf, Ruby)
-            into milter-manager.conf on standard output; the lines it cannot translate are listed with their
-            line number (and kept as comments), and the exit status is then 1.
+            into milter-manager.conf (see docs/import-config.md); ctl talks to a running daemon's control
+            interface (see docs/operations.md).
 
             Signals: SIGHUP reloads the configuration (a bad file keeps the running one); SIGTERM and SIGINT
             stop gracefully.

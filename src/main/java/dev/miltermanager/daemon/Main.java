@@ -3,11 +3,10 @@ package dev.miltermanager.daemon;
 import dev.miltermanager.config.Configuration;
 import dev.miltermanager.config.ConfigurationException;
 import dev.miltermanager.config.ConfigurationLoader;
-import dev.miltermanager.config.ReferenceImport;
+import dev.miltermanager.config.ImportConfig;
 import dev.miltermanager.daemon.control.ControlClient;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -38,7 +37,7 @@ public final class Main {
     /** Runs the daemon; returns the exit status (0 after a normal shutdown, 2 for bad arguments, 1 for failures). */
     static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
         if (args.length > 0 && args[0].equals(IMPORT_CONFIG)) {
-            return importConfig(args, out, err);
+            return ImportConfig.run(Arrays.copyOfRange(args, 1, args.length), out, err);
         }
         CommandLine line;
         try {
@@ -81,30 +80,6 @@ public final class Main {
             Thread.currentThread().interrupt();
             return FAILURE;
         }
-    }
-
-    /** {@code milter-manager import-config FILE}: the reference's Ruby configuration as milter-manager.conf. */
-    private static int importConfig(String[] args, PrintStream out, PrintStream err) {
-        if (args.length != 2 || args[1].startsWith("-")) {
-            return usageError(err, IMPORT_CONFIG + " expects one file: milter-manager import-config "
-                    + "/etc/milter-manager/milter-manager.local.conf > milter-manager.conf");
-        }
-        ReferenceImport.Result result;
-        try {
-            result = ReferenceImport.translate(Path.of(args[1]));
-        } catch (IOException | RuntimeException e) {
-            err.println("milter-manager: cannot read " + args[1] + ": " + e.getMessage());
-            return FAILURE;
-        }
-        out.print(result.text());
-        out.flush();
-        result.untranslated().forEach(u -> err.println("milter-manager: not translated: " + u));
-        if (!result.untranslated().isEmpty()) {
-            err.println("milter-manager: " + result.untranslated().size() + " line(s) not translated (left as "
-                    + "comments in the output)");
-            return FAILURE;
-        }
-        return 0;
     }
 
     private static int usageError(PrintStream err, String message) {
