@@ -106,7 +106,7 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
             ManagerServer moved = null;
             if (server != null && !next.connectionSpec().equals(server.config().connectionSpec())) {
                 moved = new ManagerServer(this, threadFactory, next, limit);
-                moved.start();   // fails (and changes nothing) if the new socket cannot be opened
+                moved.bind();   // fails (and changes nothing) if the new socket cannot be opened
             } else if (server != null && !next.listenOptions().equals(server.config().listenOptions())) {
                 throw new IllegalArgumentException("the listen options of " + next.connectionSpec()
                         + " (unix socket mode, group, backlog) cannot change while it is open: restart the manager,"
@@ -123,6 +123,9 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
             statistics.configure(next);
             limit.setMax(next.maxConnections());
             config = next;
+            if (moved != null) {
+                moved.startAccepting();   // only now: its first session must get the new configuration
+            }
             LOG.log(Level.INFO, () -> "[manager][reload] new sessions use " + next.enabledChildren().size()
                     + " enabled child milter(s): " + next.enabledChildren().stream().map(ChildConfig::name).toList()
                     + "; " + sessions.size() + " running session(s) finish on the previous configuration");

@@ -58,11 +58,20 @@ final class ManagerServer implements AutoCloseable {
     }
 
     void start() throws IOException {
+        bind();
+        startAccepting();
+    }
+
+    /** Opens the listening socket; connections wait in the kernel's queue until {@link #startAccepting()}. */
+    void bind() throws IOException {
         try {
             listener = Listener.open(config.connectionSpec(), config.listenOptions());
         } catch (IOException e) {
             throw new IOException("cannot listen on " + config.connectionSpec() + ": " + e.getMessage(), e);
         }
+    }
+
+    void startAccepting() {
         threadFactory.newThread(this::acceptLoop).start();
         LOG.log(Level.INFO, () -> "[manager][listen] " + listener.localSpec());
     }
