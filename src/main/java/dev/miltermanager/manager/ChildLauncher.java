@@ -17,8 +17,9 @@ import java.util.concurrent.ExecutionException;
  * Starts a child milter whose socket could not be connected, with its {@link ChildConfig#command()}, as the
  * reference does for detected milters ({@code systemctl start NAME}). One attempt at a time per command: sessions
  * that find the child down while it is being started wait for that attempt instead of running the command again
- * (also across managers of one JVM, so a reload does not double it). The command's output goes to the log once it
- * has exited or the wait is over. Thread-safe.
+ * (also across managers of one JVM, so a reload does not double it). The command's output goes to the log once the
+ * wait is over; a command still running then (a milter in the foreground) keeps writing to a file the log names.
+ * Thread-safe.
  */
 final class ChildLauncher {
     private static final System.Logger LOG = System.getLogger(ChildLauncher.class.getName());
@@ -64,16 +65,20 @@ final class ChildLauncher {
             while (System.nanoTime() < deadline && !ready(child.connectionSpec(), process, staleSocket)) {
                 Thread.sleep(POLL);
             }
+            logOutput(child, tag, output);
             if (process.isAlive()) {
+                // It runs in the foreground and keeps writing: its output stays in the file, named in the log.
+                Path kept = output;
+                output = null;
                 LOG.log(Level.INFO, () -> "[milter][start](" + tag + "): " + child.name() + ": " + commandLine
-                        + " still runs after " + child.startWait().toMillis() + " ms; connecting again");
+                        + " still runs after the wait (" + child.startWait().toMillis() + " ms); its output goes to "
+                        + kept + "; connecting again");
             } else if (process.exitValue() != 0) {
                 LOG.log(Level.WARNING, "[milter][start][error](" + tag + "): " + child.name() + ": " + commandLine
                         + " exited with status " + process.exitValue());
             } else {
                 LOG.log(Level.INFO, () -> "[milter][start](" + tag + "): " + child.name() + ": started");
             }
-            logOutput(child, tag, output);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "[milter][start][error](" + tag + "): " + child.name() + ": cannot run "
                     + commandLine + ": " + e.getMessage());
@@ -121,7 +126,7 @@ final class ChildLauncher {
     }
 
     private static void logOutput(ChildConfig child, String tag, Path output) throws IOException {
-        for (String line : Files.readAllLines(output, StandardCharsets.UTF_8)) {
+        for (String line : new String(Files.readAllBytes(output), StandardCharsets.UTF_8).lines().toList()) {
             LOG.log(Level.INFO, () -> "[milter][start][output](" + tag + "): " + child.name() + ": " + line);
         }
     }

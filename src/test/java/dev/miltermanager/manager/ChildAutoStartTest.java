@@ -35,16 +35,27 @@ class ChildAutoStartTest {
     Path dir;
 
     @AfterEach
-    void stopStartedMilters() {
-        ProcessHandle.current().descendants()
-                .filter(p -> p.info().commandLine().orElse("").contains(StartableMilter.class.getName()))
-                .forEach(ProcessHandle::destroyForcibly);
+    void stopStartedMilters() throws Exception {
+        Path counter = dir.resolve("starts");
+        if (Files.exists(counter)) {
+            for (String pid : Files.readAllLines(counter)) {
+                long p = Long.parseLong(pid.strip());
+                if (p > 0) {
+                    ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+        }
     }
 
+    /**
+     * Like {@code systemctl start} or an init script: a shell that puts the milter in the background and exits at
+     * once, before the milter listens.
+     */
     private List<String> startCommand(Path socket, Path counter) {
         String java = ProcessHandle.current().info().command().orElseThrow();
-        return List.of(java, "-cp", System.getProperty("java.class.path"), StartableMilter.class.getName(),
-                socket.toString(), counter.toString());
+        return List.of("/bin/sh", "-c", "\"$0\" -cp \"$1\" " + StartableMilter.class.getName()
+                + " \"$2\" \"$3\" </dev/null & echo started in the background", java,
+                System.getProperty("java.class.path"), socket.toString(), counter.toString());
     }
 
     private ChildConfig child(List<String> command, Path socket, Duration wait) {
@@ -114,7 +125,7 @@ class ChildAutoStartTest {
     void aFailingCommandLeavesTheChildToItsFallbackWithoutWaitingTheWholeWait() throws Exception {
         Path socket = dir.resolve("never.sock");
         Path counter = dir.resolve("starts");
-        List<String> failing = List.of("/bin/sh", "-c", "echo run >> '" + counter + "'; echo cannot start >&2; exit 3");
+        List<String> failing = List.of("/bin/sh", "-c", "echo 0 >> '" + counter + "'; echo cannot start >&2; exit 3");
         MilterManagerConfig config = MilterManagerConfig.builder()
                 .addChild(child(failing, socket, Duration.ofSeconds(60))).build();
         long started = System.nanoTime();

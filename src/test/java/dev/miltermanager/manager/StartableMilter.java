@@ -13,8 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * A milter in a process of its own, for {@link ChildAutoStartTest}: {@code StartableMilter SOCKET COUNTER} appends a
- * line to {@code COUNTER} (so the test can count starts), listens on the Unix socket {@code SOCKET}, adds
+ * A milter in a process of its own, for {@link ChildAutoStartTest}: {@code StartableMilter SOCKET COUNTER} appends its
+ * pid to {@code COUNTER} (so the test can count starts and stop it), listens on the Unix socket {@code SOCKET}, adds
  * {@code X-Started: yes} at end of message, and runs until killed.
  */
 public final class StartableMilter {
@@ -23,7 +23,8 @@ public final class StartableMilter {
     }
 
     public static void main(String[] args) throws Exception {
-        Files.writeString(Path.of(args[1]), "started\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Files.writeString(Path.of(args[1]), ProcessHandle.current().pid() + "\n", StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
         MilterServer server = MilterServer.create(ConnectionSpec.unix(Path.of(args[0])),
                 MilterSpec.builder().actions(Action.ADD_HEADERS).build(), ctx -> new Milter() {
                     @Override
