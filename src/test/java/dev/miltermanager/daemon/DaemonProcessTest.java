@@ -42,7 +42,8 @@ class DaemonProcessTest {
     @Test
     void startsWithNoFileListensAnswersAsAMilterAndStopsOnSigterm() throws Exception {
         String spec = freeSpec();
-        Process daemon = start(List.of("--connection-spec", spec));
+        Path logPath = dir.resolve("milter-manager.log");
+        Process daemon = start(List.of("--connection-spec", spec, "--log-path", logPath.toString()));
         try {
             awaitLog("listening on " + spec + " with", 1, daemon);
             try (MilterClient mta = mta(spec)) {
@@ -51,7 +52,9 @@ class DaemonProcessTest {
                 assertEquals(new Response.Accept(), decision, "no child milter: every session is accepted");
                 mta.quit();
             }
-            assertTrue(log().contains("[config] no configuration file"), log());
+            String logged = Files.readString(logPath);
+            assertTrue(logged.contains("INFO [config] no configuration file"), "log.path gets the log:\n" + logged);
+            assertFalse(log().contains("[config]"), "and standard error does not:\n" + log());
         } finally {
             daemon.destroy();
         }
