@@ -16,23 +16,19 @@ import java.util.stream.Stream;
  * starting with {@code #} are skipped; a value may be wrapped in double quotes; an unquoted value ends before
  * whitespace followed by {@code #} (a trailing comment, as {@code --show-config} writes). {@code include = PATH}
  * (a file, or a directory whose {@code *.conf} files are read in name order) is relative to the including file's
- * directory. Every problem is collected; reading goes on after one.
+ * directory. Every problem is collected, in its place among the lines ({@link ConfigLine#unreadable}); reading goes
+ * on after one.
  */
 final class ConfigFileReader {
     static final String INCLUDE = "include";
 
     private final List<ConfigLine> lines = new ArrayList<>();
-    private final List<String> errors = new ArrayList<>();
     private final List<Path> files = new ArrayList<>();
     private final Deque<Path> reading = new ArrayDeque<>();
 
     /** The lines read, in order, includes expanded. */
     List<ConfigLine> lines() {
         return lines;
-    }
-
-    List<String> errors() {
-        return errors;
     }
 
     /** Every file read, in order. */
@@ -46,21 +42,21 @@ final class ConfigFileReader {
         try {
             real = file.toRealPath();
         } catch (IOException e) {
-            errors.add(where + "cannot read " + file + ": " + describe(e));
+            error(where + "cannot read " + file + ": " + describe(e));
             return;
         }
         if (reading.contains(real)) {
-            errors.add(where + "include loop: " + file + " includes itself");
+            error(where + "include loop: " + file + " includes itself");
             return;
         }
         List<String> text;
         try {
             text = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (CharacterCodingException e) {
-            errors.add(where + "cannot read " + file + ": it is not UTF-8 text");
+            error(where + "cannot read " + file + ": it is not UTF-8 text");
             return;
         } catch (IOException e) {
-            errors.add(where + "cannot read " + file + ": " + describe(e));
+            error(where + "cannot read " + file + ": " + describe(e));
             return;
         }
         files.add(file);
@@ -82,19 +78,19 @@ final class ConfigFileReader {
         String origin = file + ":" + number;
         int eq = text.indexOf('=');
         if (eq < 0) {
-            errors.add(origin + ": " + text + ": expected key = value");
+            error(origin + ": " + text + ": expected key = value");
             return;
         }
         String key = text.substring(0, eq).strip();
         if (!key.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*")) {
-            errors.add(origin + ": " + text + ": expected key = value, the key made of letters, digits, _ - and .");
+            error(origin + ": " + text + ": expected key = value, the key made of letters, digits, _ - and .");
             return;
         }
         String value;
         try {
             value = value(text.substring(eq + 1).strip());
         } catch (IllegalArgumentException e) {
-            errors.add(origin + ": " + text + ": expected " + e.getMessage());
+            error(origin + ": " + text + ": expected " + e.getMessage());
             return;
         }
         ConfigLine line = ConfigLine.of(key, value, origin);
@@ -128,7 +124,7 @@ final class ConfigFileReader {
 
     private void include(Path file, ConfigLine line) {
         if (line.value().isEmpty()) {
-            errors.add(line.problem("expected a file or a directory"));
+            error(line.problem("expected a file or a directory"));
             return;
         }
         Path dir = file.toAbsolutePath().getParent();
@@ -140,15 +136,19 @@ final class ConfigFileReader {
                 confs = s.filter(p -> p.getFileName().toString().endsWith(".conf") && !Files.isDirectory(p))
                         .sorted().toList();
             } catch (IOException e) {
-                errors.add(where + "cannot list " + target + ": " + describe(e));
+                error(where + "cannot list " + target + ": " + describe(e));
                 return;
             }
             confs.forEach(p -> read(p, where));
         } else if (Files.exists(target)) {
             read(target, where);
         } else {
-            errors.add(where + "expected an existing file or directory (" + target + " does not exist)");
+            error(where + "expected an existing file or directory (" + target + " does not exist)");
         }
+    }
+
+    private void error(String text) {
+        lines.add(ConfigLine.unreadable(text));
     }
 
     private static String describe(IOException e) {

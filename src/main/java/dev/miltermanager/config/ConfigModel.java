@@ -50,6 +50,10 @@ final class ConfigModel {
     }
 
     void apply(ConfigLine line) {
+        if (line.isUnreadable()) {
+            errors.add(line.value());
+            return;
+        }
         String key = line.key();
         if (key.equals(REMOVE_MILTER)) {
             remove(line);

@@ -104,7 +104,6 @@ public final class ConfigurationLoader {
             reader.read(file(), "");
         }
         ConfigModel model = new ConfigModel(ConditionLoading.prefixes(conditionLoader));
-        List<String> errors = new ArrayList<>(reader.errors());
         if (detectionRoot != null) {
             detected(platform(reader.lines()), model).forEach(model::apply);
         }
@@ -120,9 +119,8 @@ public final class ConfigurationLoader {
         } catch (IllegalArgumentException e) {
             model.errors.add(file() + ": " + e.getMessage());
         }
-        errors.addAll(model.errors);
-        if (!errors.isEmpty()) {
-            throw new ConfigurationException(errors);
+        if (!model.errors.isEmpty()) {
+            throw new ConfigurationException(model.errors);
         }
         List<String> names = catalog == null ? List.of() : catalog.names();
         return new Configuration(manager, daemon, model.warnings, reader.files(),

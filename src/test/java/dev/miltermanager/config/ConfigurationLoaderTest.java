@@ -212,8 +212,9 @@ class ConfigurationLoaderTest {
                 conf() + ":10: milter.x.reading_timeout = 0: expected a number of seconds above 0",
                 conf() + ":11: milter.x.colour = blue: expected one of milter.x.connection_spec");
         assertEquals(expected.size(), errors.size(), String.join("\n", errors));
-        for (String e : expected) {
-            assertTrue(errors.stream().anyMatch(x -> x.startsWith(e)), e + "\nnot in\n" + String.join("\n", errors));
+        for (int i = 0; i < expected.size(); i++) {
+            assertTrue(errors.get(i).startsWith(expected.get(i)), "in file order, includes in their place: "
+                    + expected.get(i) + "\nnot at " + i + " in\n" + String.join("\n", errors));
         }
         assertTrue(errors.stream().anyMatch(e -> e.contains("conection_spec") && e.endsWith(
                 "did you mean manager.connection_spec?")), String.join("\n", errors));
