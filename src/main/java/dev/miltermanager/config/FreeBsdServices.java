@@ -64,8 +64,8 @@ final class FreeBsdServices {
             if (line.matches("^\\s*load_rc_config\\b.*")) {
                 beforeLoad = false;
             } else if (line.startsWith("command_args=")) {
-                commandArgs = new Setting(variables.value(line.substring("command_args=".length())),
-                        script.origin(i + 1));
+                // Expanded once rc.conf and its companions are read: their settings count in it.
+                commandArgs = new Setting(line.substring("command_args=".length()), script.origin(i + 1));
             } else if (beforeLoad && rcName.isPresent() && line.startsWith(rcName.get() + "_")
                     && line.contains("=")) {
                 int eq = line.indexOf('=');
@@ -80,6 +80,9 @@ final class FreeBsdServices {
         for (String file : List.of("/etc/rc.conf", "/etc/rc.conf.local", "/etc/rc.conf.d/" + rc,
                 "/usr/local/etc/rc.conf.d/" + rc)) {
             variables.read(SystemFile.of(root, file));
+        }
+        if (commandArgs != null) {
+            commandArgs = new Setting(variables.value(commandArgs.value()), commandArgs.origin());
         }
         List<String> profiles = candidate.kind() == MilterKind.OPENDKIM
                 ? variables.get(rc + "_profiles").map(s -> ShellSettings.words(s.value())).orElse(List.of())

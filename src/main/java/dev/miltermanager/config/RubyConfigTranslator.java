@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * Translates a reference configuration ({@code milter-manager.local.conf}, Ruby) in its common form into our
  * {@code milter-manager.conf}: {@code define_milter} blocks, {@code manager.}/{@code controller.}/{@code log.}/
  * {@code security.}/{@code package.} items, {@code remove_milter}, and the built-in conditions' parameters. What it
- * cannot translate (Ruby code, custom conditions, unknown items, {@code nil}) is kept in the output as a
+ * cannot translate (Ruby code, custom conditions, unknown items) is kept in the output as a
  * {@code # NOT TRANSLATED} comment and listed in {@link Result#untranslated()} with its line: nothing is dropped
  * silently. Not thread-safe; one instance per file.
  */
@@ -353,8 +353,7 @@ final class RubyConfigTranslator {
 
     private static String plain(Value v) throws Untranslatable {
         return switch (v.kind()) {
-            case NIL -> throw new Untranslatable("nil (reset to the default) has no spelling in milter-manager.conf;"
-                    + " leave the item out, or write the value wanted");
+            case NIL -> "";
             case REGEXP -> throw new Untranslatable("a regular expression is not a value of this item");
             case ARRAY -> {
                 for (Value e : v.flattened()) {

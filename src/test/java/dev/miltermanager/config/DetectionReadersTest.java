@@ -227,4 +227,23 @@ class DetectionReadersTest {
         assertEquals(List.of("/etc/init.d/opendkim", "start"),
                 MilterDetector.detect(root).milter("opendkim").orElseThrow().command());
     }
+
+    @Test
+    void freeBsdCommandArgsSeeTheVariablesRcConfSets() throws IOException {
+        file("/bin/freebsd-version", "");
+        file("/usr/local/etc/rc.d/spamass-milter", """
+                #!/bin/sh
+                name="spamass_milter"
+                load_rc_config $name
+                : ${spamass_milter_sock:="/var/run/default.sock"}
+                command_args="-f -p ${spamass_milter_sock}"
+                run_rc_command "$1"
+                """);
+        file("/etc/rc.conf", "spamass_milter_enable=\"YES\"\nspamass_milter_sock=\"/var/run/local.sock\"\n");
+        DetectedMilter spamass = MilterDetector.detect(root).milter("spamass-milter").orElseThrow();
+        assertEquals("unix:/var/run/local.sock", spamass.connectionSpec());
+        assertEquals("/usr/local/etc/rc.d/spamass-milter:5", spamass.origin());
+        assertTrue(spamass.enabled());
+        assertEquals(List.of("/usr/local/etc/rc.d/spamass-milter", "start"), spamass.command(), "no service(8) here");
+    }
 }

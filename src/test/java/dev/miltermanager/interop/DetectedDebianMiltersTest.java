@@ -108,19 +108,30 @@ class DetectedDebianMiltersTest {
         Files.createDirectories(LOCK.getParent());
         try (FileChannel lockFile = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 FileLock lock = lockFile.lock()) {
+            // The packaged service may already run (started by hand, or by a daemon test whose detected children
+            // were auto-started): stop exactly that daemon (by its pid file: the init script's stop would end every
+            // opendkim on the machine), prove the start, and leave the service as it was found.
             boolean runningBefore = accepts(socket);
-            assertTrue(!runningBefore, "an opendkim already listens on " + socket + " (pid file " + pidFile
-                    + "): this test must see it down to prove the start; stop that daemon");
+            if (runningBefore) {
+                stopByPidFile(pidFile);
+                assertTrue(!accepts(socket), "an opendkim still listens on " + socket + " although the one in "
+                        + pidFile + " was stopped; this test must see it down to prove the start");
+            }
             try {
                 passMailThrough(List.of(opendkim), true);
                 assertTrue(accepts(socket), "opendkim listens after the manager started it");
             } finally {
-                if (!runningBefore && Files.exists(pidFile)) {
-                    // Stop exactly the daemon the init script started (its stop would end every opendkim).
-                    long pid = Long.parseLong(Files.readString(pidFile).strip());
-                    ProcessHandle.of(pid).ifPresent(p -> Processes.destroyTree(p, Duration.ofSeconds(5)));
+                if (!runningBefore) {
+                    stopByPidFile(pidFile);
                 }
             }
+        }
+    }
+
+    private static void stopByPidFile(Path pidFile) throws IOException {
+        if (Files.exists(pidFile)) {
+            long pid = Long.parseLong(Files.readString(pidFile).strip());
+            ProcessHandle.of(pid).ifPresent(p -> Processes.destroyTree(p, Duration.ofSeconds(5)));
         }
     }
 
