@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -21,6 +22,11 @@ import java.util.stream.Stream;
  */
 final class ConfigFileReader {
     static final String INCLUDE = "include";
+    /** Statements of the C milter manager's Ruby configuration, which a reader may find in the same directory. */
+    private static final Pattern RUBY = Pattern.compile(
+            "(define_milter|define_applicable_condition|load_default|load_if_exist|load|remove_milter)\\b|end$");
+    private static final String RUBY_HINT = " (this is the C milter manager's Ruby configuration: "
+            + "milter-manager import-config translates it, see docs/import-config.md)";
 
     private final List<ConfigLine> lines = new ArrayList<>();
     private final List<Path> files = new ArrayList<>();
@@ -78,7 +84,7 @@ final class ConfigFileReader {
         String origin = file + ":" + number;
         int eq = text.indexOf('=');
         if (eq < 0) {
-            error(origin + ": " + text + ": expected key = value");
+            error(origin + ": " + text + ": expected key = value" + (RUBY.matcher(text).lookingAt() ? RUBY_HINT : ""));
             return;
         }
         String key = text.substring(0, eq).strip();

@@ -223,6 +223,18 @@ class ConfigurationLoaderTest {
     }
 
     @Test
+    void aRubyConfigurationOfTheReferenceIsRecognisedAndImportConfigSuggested() throws Exception {
+        List<String> errors = errorsOf("""
+                define_milter("clamav") do |milter|
+                  milter.connection_spec = "unix:/run/clamav.ctl"
+                end
+                """);
+        assertTrue(errors.get(0).startsWith(conf() + ":1: define_milter(\"clamav\") do |milter|: expected key = value "
+                + "(this is the C milter manager's Ruby configuration: milter-manager import-config translates it"),
+                errors.toString());
+    }
+
+    @Test
     void anUnknownPrefixListsTheSectionsAndSuggests() throws Exception {
         List<String> errors = errorsOf("manger.fallback_status = accept\n");
         assertEquals(1, errors.size());
