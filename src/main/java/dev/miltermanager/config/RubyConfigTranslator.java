@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,35 +19,6 @@ import java.util.regex.Pattern;
  * silently. Not thread-safe; one instance per file.
  */
 final class RubyConfigTranslator {
-    private static final Map<String, Set<String>> ITEMS = Map.of(
-            "manager", Set.of("connection_spec", "unix_socket_mode", "unix_socket_group",
-                    "remove_unix_socket_on_create", "remove_unix_socket_on_close", "daemon", "pid_file",
-                    "maintenance_interval", "suspend_time_on_unacceptable", "max_connections", "max_file_descriptors",
-                    "custom_configuration_directory", "fallback_status", "fallback_status_at_disconnect",
-                    "event_loop_backend", "n_workers", "packet_buffer_size", "connection_check_interval",
-                    "chunk_size", "max_pending_finished_sessions"),
-            "controller", Set.of("connection_spec", "unix_socket_mode", "unix_socket_group",
-                    "remove_unix_socket_on_create", "remove_unix_socket_on_close"),
-            "log", Set.of("level", "path", "use_syslog", "syslog_facility"),
-            "security", Set.of("privilege_mode", "effective_user", "effective_group"),
-            "package", Set.of("platform", "options"));
-    private static final Set<String> MILTER_ITEMS = Set.of("connection_spec", "description", "enabled",
-            "fallback_status", "evaluation_mode", "command", "command_options", "user_name", "connection_timeout",
-            "writing_timeout", "reading_timeout", "end_of_message_timeout");
-    /** Condition parameters: the reference's call (method or assignment) → our key's kind of value. */
-    private static final Map<String, Param> PARAMETERS = Map.ofEntries(
-            Map.entry("s25r.add_whitelist", Param.EACH), Map.entry("s25r.add_blacklist", Param.EACH),
-            Map.entry("s25r.check_only_ipv4", Param.ONE),
-            Map.entry("remote_network.add_local_address", Param.EACH),
-            Map.entry("remote_network.add_remote_address", Param.EACH),
-            Map.entry("stress.threshold_n_connections", Param.ONE),
-            Map.entry("trust.add_envelope_from_domain", Param.EACH),
-            Map.entry("trust.load_envelope_from_domains", Param.EACH), Map.entry("trust.clear", Param.FLAG),
-            Map.entry("dnsbl.add_service", Param.WORDS), Map.entry("dnsbl.clear_services", Param.FLAG),
-            Map.entry("dnsbl.name_servers", Param.ONE), Map.entry("dnsbl.timeout", Param.ONE));
-
-    private enum Param { ONE, EACH, WORDS, FLAG }
-
     private static final Pattern DEFINE_MILTER = Pattern.compile(
             "^define_milter\\s*\\(?\\s*(.+?)\\s*\\)?\\s*(?:do\\s*\\|\\s*(\\w+)\\s*\\||\\{\\s*\\|\\s*(\\w+)\\s*\\|(.*)\\})\\s*$");
     private static final Pattern DEFINE_MILTER_OPEN_BRACE = Pattern.compile(
@@ -221,14 +191,14 @@ final class RubyConfigTranslator {
         if (!item.matches()) {
             throw new Untranslatable("not a milter item assignment");
         }
-        if (!MILTER_ITEMS.contains(item.group(2))) {
+        if (!RubyItems.MILTER_ITEMS.contains(item.group(2))) {
             throw new Untranslatable("'" + item.group(2) + "' is not a milter item of the reference");
         }
         Value value = RubyValues.value(item.group(3));
         if (item.group(2).equals("command") || item.group(2).equals("command_options")) {
-            out.add(key(item.group(2)) + " = " + commandLine(value));
+            out.add(key(item.group(2)) + " = " + RubyItems.commandLine(value));
         } else {
-            out.add(key(item.group(2)) + " = " + plain(value));
+            out.add(key(item.group(2)) + " = " + RubyItems.plain(value));
         }
     }
 
@@ -246,21 +216,21 @@ final class RubyConfigTranslator {
     private void topStatement(Statement s) throws Untranslatable {
         String text = s.text();
         Matcher item = ITEM.matcher(text);
-        if (item.matches() && ITEMS.containsKey(item.group(1))) {
-            if (!ITEMS.get(item.group(1)).contains(item.group(2))) {
+        if (item.matches() && RubyItems.ITEMS.containsKey(item.group(1))) {
+            if (!RubyItems.ITEMS.get(item.group(1)).contains(item.group(2))) {
                 throw new Untranslatable("'" + item.group(1) + "." + item.group(2) + "' is not an item of the reference");
             }
-            out.add(item.group(1) + "." + item.group(2) + " = " + plain(RubyValues.value(item.group(3))));
+            out.add(item.group(1) + "." + item.group(2) + " = " + RubyItems.plain(RubyValues.value(item.group(3))));
             return;
         }
-        if (item.matches() && PARAMETERS.containsKey(item.group(1) + "." + item.group(2))) {
-            parameter(item.group(1) + "." + item.group(2), List.of(RubyValues.value(item.group(3))));
+        if (item.matches() && RubyItems.isParameter(item.group(1) + "." + item.group(2))) {
+            out.addAll(RubyItems.parameter(item.group(1) + "." + item.group(2), List.of(RubyValues.value(item.group(3)))));
             return;
         }
         Matcher call = CALL.matcher(text);
-        if (call.matches() && PARAMETERS.containsKey(call.group(1) + "." + call.group(2))) {
+        if (call.matches() && RubyItems.isParameter(call.group(1) + "." + call.group(2))) {
             String args = call.group(3) == null ? "" : call.group(3);
-            parameter(call.group(1) + "." + call.group(2), RubyValues.arguments(args));
+            out.addAll(RubyItems.parameter(call.group(1) + "." + call.group(2), RubyValues.arguments(args)));
             return;
         }
         Matcher top = TOP_CALL.matcher(text);
@@ -291,7 +261,7 @@ final class RubyConfigTranslator {
                                 + " account list translates");
                     }
                     for (Value v : RubyValues.arguments(args)) {
-                        out.add("restrict_accounts.add_account = " + parameterValue(v));
+                        out.add("restrict_accounts.add_account = " + RubyItems.parameterValue(v));
                     }
                     return;
                 }
@@ -302,84 +272,11 @@ final class RubyConfigTranslator {
         if (text.startsWith("database.")) {
             throw new Untranslatable("this manager keeps no database");
         }
-        if (call.matches() && ITEMS.containsKey(call.group(1))) {
+        if (call.matches() && RubyItems.ITEMS.containsKey(call.group(1))) {
             throw new Untranslatable("'" + call.group(1) + "." + call.group(2)
                     + "' is a method of the reference with no equivalent in milter-manager.conf");
         }
         throw new Untranslatable("not a statement this importer knows");
-    }
-
-    private void parameter(String key, List<Value> args) throws Untranslatable {
-        switch (PARAMETERS.get(key)) {
-            case ONE -> {
-                if (args.size() != 1) {
-                    throw new Untranslatable("expected one value");
-                }
-                out.add(key + " = " + plain(args.getFirst()));
-            }
-            case EACH -> {
-                if (args.isEmpty()) {
-                    throw new Untranslatable("no value");
-                }
-                for (Value v : args) {
-                    for (Value e : v.flattened()) {
-                        out.add(key + " = " + parameterValue(e));
-                    }
-                }
-            }
-            case WORDS -> {
-                List<String> words = new ArrayList<>();
-                for (Value v : args) {
-                    v.flattened().forEach(e -> words.add(e.text()));
-                }
-                out.add(key + " = " + String.join(" ", words));
-            }
-            case FLAG -> {
-                if (!args.isEmpty()) {
-                    throw new Untranslatable("expected no argument");
-                }
-                out.add(key + " = true");
-            }
-        }
-    }
-
-    /** A condition parameter: a regular expression stays {@code /…/}, a string is a literal. */
-    private static String parameterValue(Value v) throws Untranslatable {
-        if (v.kind() == Value.Kind.REGEXP || v.kind() == Value.Kind.STRING || v.kind() == Value.Kind.NUMBER) {
-            return quoteIfNeeded(v.text());
-        }
-        throw new Untranslatable("'" + v.text() + "' is neither a string nor a regular expression");
-    }
-
-    private static String plain(Value v) throws Untranslatable {
-        return switch (v.kind()) {
-            case NIL -> "";
-            case REGEXP -> throw new Untranslatable("a regular expression is not a value of this item");
-            case ARRAY -> {
-                for (Value e : v.flattened()) {
-                    plain(e);
-                }
-                yield v.written();
-            }
-            default -> quoteIfNeeded(v.text());
-        };
-    }
-
-    /** A command (string or array, as the reference takes it) as one shell-like line. */
-    private static String commandLine(Value v) throws Untranslatable {
-        if (v.kind() != Value.Kind.ARRAY) {
-            return plain(v);
-        }
-        List<String> words = new ArrayList<>();
-        for (Value e : v.flattened()) {
-            String w = plain(e);
-            words.add(w.isEmpty() || w.matches(".*[\\s'\"\\\\].*") ? "'" + w.replace("'", "'\\''") + "'" : w);
-        }
-        return String.join(" ", words);
-    }
-
-    private static String quoteIfNeeded(String text) {
-        return text.isEmpty() || !text.equals(text.strip()) ? "\"" + text + "\"" : text;
     }
 
     /** Keeps a Ruby block (custom code) as comments, reported once with its line range. */
