@@ -35,15 +35,15 @@ public final class ConfigurationLoader {
     public static final Path DEFAULT_CONFIG_DIRECTORY = Path.of("/etc/milter-manager");
     static final String DETECTED = "detected";
 
-    private final Path directory;
+    private final Path file;
     private final Path detectionRoot;
     private final List<ConfigLine> overrides;
     private final ClassLoader conditionLoader;
     private final BiFunction<Path, Optional<Platform>, DetectionResult> detector;
 
-    private ConfigurationLoader(Path directory, Path detectionRoot, List<ConfigLine> overrides,
+    private ConfigurationLoader(Path file, Path detectionRoot, List<ConfigLine> overrides,
             ClassLoader conditionLoader, BiFunction<Path, Optional<Platform>, DetectionResult> detector) {
-        this.directory = directory;
+        this.file = file;
         this.detectionRoot = detectionRoot;
         this.overrides = List.copyOf(overrides);
         this.conditionLoader = conditionLoader;
@@ -56,13 +56,21 @@ public final class ConfigurationLoader {
 
     /** A loader of {@code directory}/{@value #CONFIG_FILE_NAME}, without detection or overrides. */
     public static ConfigurationLoader create(Path directory) {
-        return new ConfigurationLoader(Objects.requireNonNull(directory, "directory"), null, List.of(),
+        return ofFile(Objects.requireNonNull(directory, "directory").resolve(CONFIG_FILE_NAME));
+    }
+
+    /**
+     * A loader of one configuration file of any name (an embedding application's, such as the James mailet's
+     * {@code configFile}), its includes relative to its directory, without detection or overrides.
+     */
+    public static ConfigurationLoader ofFile(Path file) {
+        return new ConfigurationLoader(Objects.requireNonNull(file, "file"), null, List.of(),
                 ConfigurationLoader.class.getClassLoader(), ConfigurationLoader::detect);
     }
 
     /** The same loader, also detecting installed milters below {@code root} ({@code /} on a real machine). */
     public ConfigurationLoader withDetection(Path root) {
-        return new ConfigurationLoader(directory, Objects.requireNonNull(root, "root"), overrides, conditionLoader,
+        return new ConfigurationLoader(file, Objects.requireNonNull(root, "root"), overrides, conditionLoader,
                 detector);
     }
 
@@ -74,22 +82,22 @@ public final class ConfigurationLoader {
     public ConfigurationLoader withOverride(String key, String value, String origin) {
         List<ConfigLine> more = new ArrayList<>(overrides);
         more.add(ConfigLine.of(key, value, origin));
-        return new ConfigurationLoader(directory, detectionRoot, more, conditionLoader, detector);
+        return new ConfigurationLoader(file, detectionRoot, more, conditionLoader, detector);
     }
 
     /** The same loader, finding condition providers through {@code loader} (tests add their own). */
     ConfigurationLoader withConditionLoader(ClassLoader loader) {
-        return new ConfigurationLoader(directory, detectionRoot, overrides, loader, detector);
+        return new ConfigurationLoader(file, detectionRoot, overrides, loader, detector);
     }
 
     /** The same loader, detecting with {@code other} (tests script what is found). */
     ConfigurationLoader withDetector(BiFunction<Path, Optional<Platform>, DetectionResult> other) {
-        return new ConfigurationLoader(directory, detectionRoot, overrides, conditionLoader, other);
+        return new ConfigurationLoader(file, detectionRoot, overrides, conditionLoader, other);
     }
 
     /** The configuration file this loader reads (it may not exist). */
     public Path file() {
-        return directory.resolve(CONFIG_FILE_NAME);
+        return file;
     }
 
     /**

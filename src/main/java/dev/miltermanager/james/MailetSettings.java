@@ -1,8 +1,11 @@
 package dev.miltermanager.james;
 
+import dev.miltermanager.config.ConfigurationException;
+import dev.miltermanager.config.ConfigurationLoader;
 import dev.miltermanager.manager.ChildConfig;
 import dev.miltermanager.manager.MilterManagerConfig;
 import dev.miltermanager.protocol.Status;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +16,8 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The mailet's init parameters, read and checked once. Every parameter but {@code milters} has a default.
+ * The mailet's init parameters, read and checked once. Every parameter but the children ({@code milters}, or
+ * {@code configFile}: the daemon's configuration file) has a default.
  *
  * @param manager the manager's configuration: the children and the manager-wide items
  * @param mailTimeout the longest a mail may hold a spool thread in this mailet; past it the mail gets
@@ -46,6 +50,10 @@ record MailetSettings(MilterManagerConfig manager, Duration mailTimeout, String 
             "quarantineProcessor", "retryProcessor", "retryDelay", "maxRetries", "senderChangedProcessor",
             "attributePrefix", "hostname", "chunkSize", "maxBodyBytesInMemory", "temporaryDirectory");
 
+    /** The parameters that {@code configFile} replaces: the file sets them. */
+    static final List<String> FILE_ITEMS = List.of("milters", "fallbackStatus", "connectionTimeout", "writingTimeout",
+            "readingTimeout", "endOfMessageTimeout", "chunkSize", "maxBodyBytesInMemory", "temporaryDirectory");
+
     /**
      * Reads the parameters.
      *
@@ -67,12 +75,39 @@ record MailetSettings(MilterManagerConfig manager, Duration mailTimeout, String 
                     + String.join(", ", PARAMETERS) + ")");
         }
         Reader r = new Reader(parameter);
-        if (r.text("configFile").isPresent()) {
-            throw new IllegalArgumentException("configFile: reading the daemon's configuration file is not supported"
-                    + " yet; list the child milters in the 'milters' parameter");
+        MilterManagerConfig config = r.text("configFile").isPresent() ? fromFile(r) : fromParameters(r);
+        int maxRetries = Math.toIntExact(r.number("maxRetries").orElse((long) DEFAULT_MAX_RETRIES));
+        return new MailetSettings(config, r.duration("mailTimeout").orElse(DEFAULT_MAIL_TIMEOUT),
+                r.text("rejectProcessor").orElse(DEFAULT_REJECT_PROCESSOR),
+                r.text("quarantineProcessor").orElse(DEFAULT_QUARANTINE_PROCESSOR), r.text("retryProcessor"),
+                r.text("senderChangedProcessor"), r.duration("retryDelay").orElse(DEFAULT_RETRY_DELAY), maxRetries,
+                r.text("attributePrefix").orElse(DEFAULT_ATTRIBUTE_PREFIX),
+                r.text("hostname").orElseGet(defaultHostname));
+    }
+
+    /** The children and manager settings of the daemon's configuration file named by {@code configFile}. */
+    private static MilterManagerConfig fromFile(Reader r) {
+        List<String> both = FILE_ITEMS.stream().filter(n -> r.text(n).isPresent()).toList();
+        if (!both.isEmpty()) {
+            throw new IllegalArgumentException("configFile: " + both + " cannot be given with it; set them in the"
+                    + " configuration file (milter.NAME.* and manager.* items)");
         }
+        Path file = Path.of(r.text("configFile").orElseThrow());
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("configFile: " + file + " is not a readable file");
+        }
+        try {
+            return ConfigurationLoader.ofFile(file).load().manager();
+        } catch (ConfigurationException e) {
+            throw new IllegalArgumentException("configFile: " + e.getMessage(), e);
+        }
+    }
+
+    /** The children and manager settings given as mailet parameters. */
+    private static MilterManagerConfig fromParameters(Reader r) {
         String milters = r.text("milters").orElseThrow(() -> new IllegalArgumentException(
-                "milters: missing; list the child milters, one NAME=SPEC per line"));
+                "milters: missing; list the child milters, one NAME=SPEC per line (or name the daemon's"
+                + " configuration file in configFile)"));
         Optional<Duration> connection = r.duration("connectionTimeout");
         Optional<Duration> writing = r.duration("writingTimeout");
         Optional<Duration> reading = r.duration("readingTimeout");
@@ -90,14 +125,7 @@ record MailetSettings(MilterManagerConfig manager, Duration mailTimeout, String 
         r.number("chunkSize").ifPresent(n -> manager.chunkSize(Math.toIntExact(n)));
         r.number("maxBodyBytesInMemory").ifPresent(manager::maxBodyBytesInMemory);
         r.text("temporaryDirectory").ifPresent(v -> manager.temporaryDirectory(Path.of(v)));
-        MilterManagerConfig config = r.get("milters", manager::build);
-        int maxRetries = Math.toIntExact(r.number("maxRetries").orElse((long) DEFAULT_MAX_RETRIES));
-        return new MailetSettings(config, r.duration("mailTimeout").orElse(DEFAULT_MAIL_TIMEOUT),
-                r.text("rejectProcessor").orElse(DEFAULT_REJECT_PROCESSOR),
-                r.text("quarantineProcessor").orElse(DEFAULT_QUARANTINE_PROCESSOR), r.text("retryProcessor"),
-                r.text("senderChangedProcessor"), r.duration("retryDelay").orElse(DEFAULT_RETRY_DELAY), maxRetries,
-                r.text("attributePrefix").orElse(DEFAULT_ATTRIBUTE_PREFIX),
-                r.text("hostname").orElseGet(defaultHostname));
+        return r.get("milters", manager::build);
     }
 
     /** Reads one parameter at a time, putting its name in front of any error. */

@@ -47,10 +47,14 @@ class PostfixDaemonStopTest {
              PostfixInstance postfix = PostfixInstance.builder().relayTo(sink)
                      .milters("inet:127.0.0.1:" + port).set("milter_default_action", "tempfail").start()) {
             String java = ProcessHandle.current().info().command().orElse("java");
-            Process daemon = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+            // Only the given child: no configuration file, and nothing detected of the milters this machine has.
+            ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
                     Main.class.getName(), "--connection-spec", "inet:" + port + "@[127.0.0.1]",
-                    "--milter", "child=" + child.connectionSpec()).redirectErrorStream(true)
-                    .redirectOutput(log.toFile()).start();
+                    "--milter", "child=" + child.connectionSpec(),
+                    "--config-dir", Files.createDirectories(dir.resolve("conf")).toString());
+            builder.environment().put("MILTER_MANAGER_DETECTION_ROOT",
+                    Files.createDirectories(dir.resolve("root")).toString());
+            Process daemon = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
                 awaitLine(log, "listening on", daemon);
                 AtomicBoolean daemonGone = new AtomicBoolean();

@@ -66,8 +66,13 @@ class MailetApiIsolationTest {
         String spec = "inet:" + port + "@[127.0.0.1]";
         Path log = dir.resolve("daemon.log");
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process daemon = new ProcessBuilder(java, "-cp", mainClasses().toString(), "dev.miltermanager.daemon.Main",
-                "--connection-spec", spec).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        // No configuration and nothing detected (the machine may have milters installed): a daemon without children.
+        ProcessBuilder builder = new ProcessBuilder(java, "-cp", mainClasses().toString(),
+                "dev.miltermanager.daemon.Main", "--connection-spec", spec,
+                "--config-dir", Files.createDirectories(dir.resolve("conf")).toString());
+        builder.environment().put("MILTER_MANAGER_DETECTION_ROOT",
+                Files.createDirectories(dir.resolve("root")).toString());
+        Process daemon = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (!Files.readString(log).contains("listening on " + spec)) {

@@ -6,14 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.miltermanager.manager.ChildConfig;
 import dev.miltermanager.protocol.Status;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.mailet.MailetException;
 import org.apache.mailet.base.test.FakeMailContext;
 import org.apache.mailet.base.test.FakeMailetConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The init parameters: defaults, per-child options, and errors that name the parameter and what is expected. */
 class MailetSettingsTest {
@@ -69,7 +74,8 @@ class MailetSettingsTest {
 
     @Test
     void errorsNameTheParameterAndWhatIsExpected() {
-        assertEquals("milters: missing; list the child milters, one NAME=SPEC per line", error("rejectProcessor", "x"));
+        assertEquals("milters: missing; list the child milters, one NAME=SPEC per line (or name the daemon's"
+                + " configuration file in configFile)", error("rejectProcessor", "x"));
         assertTrue(error("milters", "a=inet:1@[127.0.0.1]", "readingTimout", "5")
                 .startsWith("unknown parameter(s) [readingTimout] (known: milters, configFile"), "a typo is caught");
         assertTrue(error("milters", "clamav").startsWith("milters: entry 1 'clamav': expected NAME=SPEC first"));
@@ -89,8 +95,33 @@ class MailetSettingsTest {
                 .startsWith("milters: fallback_status must be accept, temporary-failure, reject or discard"),
                 error("milters", "a=inet:1@[127.0.0.1]", "fallbackStatus", "continue"));
         assertTrue(error("milters", "# nothing but a comment").startsWith("milters: no child milter is listed"));
-        assertTrue(error("configFile", "/etc/milter-manager/milter-manager.conf")
-                .startsWith("configFile: reading the daemon's configuration file is not supported yet"));
+    }
+
+    @Test
+    void theChildrenAndManagerItemsCanComeFromTheDaemonsConfigurationFile(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("james-milters.conf");
+        Files.writeString(file, """
+                manager.fallback_status = temporary-failure
+                milter.clamav.connection_spec = unix:/run/clamav/clamav-milter.ctl
+                milter.clamav.reading_timeout = 30
+                milter.greylist.connection_spec = inet:10026@[127.0.0.1]
+                milter.greylist.applicable_conditions = S25R
+                """);
+        MailetSettings s = parse("configFile", file.toString(), "rejectProcessor", "spam");
+        assertEquals(List.of("clamav", "greylist"), s.manager().children().stream().map(ChildConfig::name).toList());
+        assertEquals(Status.TEMPORARY_FAILURE, s.manager().fallbackStatus());
+        assertEquals(Duration.ofSeconds(30), s.manager().children().get(0).readingTimeout());
+        assertEquals(List.of("S25R"), s.manager().children().get(1).conditionNames());
+        assertEquals("spam", s.rejectProcessor());
+
+        assertTrue(error("configFile", file.toString(), "milters", "a=inet:1@[127.0.0.1]")
+                .startsWith("configFile: [milters] cannot be given with it"));
+        assertTrue(error("configFile", dir.resolve("absent.conf").toString())
+                .startsWith("configFile: " + dir.resolve("absent.conf") + " is not a readable file"));
+        Files.writeString(file, "milter.clamav.connection_spec = unix:/x\nmilter.clamav.reading_timeout = soon\n");
+        String bad = error("configFile", file.toString());
+        assertTrue(bad.startsWith("configFile: ") && bad.contains(file + ":2: milter.clamav.reading_timeout = soon"),
+                bad);
     }
 
     @Test
