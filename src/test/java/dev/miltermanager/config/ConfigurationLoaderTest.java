@@ -9,10 +9,11 @@ import dev.miltermanager.manager.ChildConfig;
 import dev.miltermanager.manager.MilterManagerConfig;
 import dev.miltermanager.policy.ConditionProvider;
 import dev.miltermanager.protocol.Status;
+import dev.miltermanager.testsupport.LimitConditions;
+import dev.miltermanager.testsupport.ServiceClassLoader;
 import dev.miltermanager.transport.ConnectionSpec;
 import dev.miltermanager.transport.ListenOptions;
 import java.io.IOException;
-import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -403,14 +404,6 @@ class ConfigurationLoaderTest {
     }
 
     private ClassLoader loaderWith(Class<?>... providers) throws IOException {
-        Path classes = dir.resolve("providers");
-        Path services = classes.resolve("META-INF/services");
-        Files.createDirectories(services);
-        StringBuilder lines = new StringBuilder();
-        for (Class<?> p : providers) {
-            lines.append(p.getName()).append('\n');
-        }
-        Files.writeString(services.resolve(ConditionProvider.class.getName()), lines);
-        return new URLClassLoader(new java.net.URL[] {classes.toUri().toURL()}, getClass().getClassLoader());
+        return ServiceClassLoader.of(dir.resolve("providers"), ConditionProvider.class, providers);
     }
 }

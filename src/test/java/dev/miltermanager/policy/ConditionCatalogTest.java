@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.miltermanager.testsupport.LimitConditions;
+import dev.miltermanager.testsupport.ServiceClassLoader;
 import java.io.IOException;
-import java.net.URLClassLoader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,38 +18,6 @@ class ConditionCatalogTest {
 
     @TempDir
     Path dir;
-
-    /** A provider of two conditions sharing one parameter: {@code limit.max}. */
-    public static final class LimitProvider implements ConditionProvider {
-        @Override
-        public List<String> names() {
-            return List.of("Under Limit", "Over Limit");
-        }
-
-        @Override
-        public String parameterPrefix() {
-            return "limit";
-        }
-
-        @Override
-        public String description(String name) {
-            return name + " of active sessions";
-        }
-
-        @Override
-        public Map<String, ApplicabilityPolicy> create(ConditionParameters parameters) {
-            parameters.requireOnly(Set.of("max"));
-            int max = parameters.last("max").map(p -> {
-                try {
-                    return Integer.parseInt(p.value());
-                } catch (NumberFormatException e) {
-                    throw new InvalidConditionParameterException(p, "a whole number");
-                }
-            }).orElse(10);
-            ApplicabilityPolicy under = ctx -> ctx.session().activeSessions() < max;
-            return Map.of("Under Limit", under, "Over Limit", under.negate());
-        }
-    }
 
     /** A policy named by class. */
     public static final class NeverPolicy implements ApplicabilityPolicy {
@@ -65,19 +31,12 @@ class ConditionCatalogTest {
     public static final class NotAPolicy {}
 
     private ClassLoader loaderWith(Class<?>... providers) throws IOException {
-        Path services = dir.resolve("META-INF/services");
-        Files.createDirectories(services);
-        StringBuilder lines = new StringBuilder();
-        for (Class<?> p : providers) {
-            lines.append(p.getName()).append('\n');
-        }
-        Files.writeString(services.resolve(ConditionProvider.class.getName()), lines);
-        return new URLClassLoader(new java.net.URL[] {dir.toUri().toURL()}, getClass().getClassLoader());
+        return ServiceClassLoader.of(dir, ConditionProvider.class, providers);
     }
 
     @Test
     void findsProvidersThroughServiceLoaderAndCreatesThemFromTheirParameters() throws IOException {
-        ConditionCatalog catalog = ConditionCatalog.load(loaderWith(LimitProvider.class),
+        ConditionCatalog catalog = ConditionCatalog.load(loaderWith(LimitConditions.class),
                 List.of(new ConditionParameter("limit.max", "3", "a.conf:4")));
         assertTrue(catalog.names().containsAll(List.of("Under Limit", "Over Limit")));
         assertEquals("Over Limit of active sessions", catalog.description("over limit").orElseThrow());
@@ -88,7 +47,7 @@ class ConditionCatalogTest {
 
     @Test
     void aBadValueNamesItsOriginAndWhatWasExpected() throws IOException {
-        ClassLoader loader = loaderWith(LimitProvider.class);
+        ClassLoader loader = loaderWith(LimitConditions.class);
         var e = assertThrows(InvalidConditionParameterException.class, () -> ConditionCatalog.load(loader,
                 List.of(new ConditionParameter("limit.max", "many", "/etc/mm/milter-manager.conf:12"))));
         assertEquals("/etc/mm/milter-manager.conf:12: limit.max = many: expected a whole number", e.getMessage());
@@ -97,7 +56,7 @@ class ConditionCatalogTest {
 
     @Test
     void anUnknownKeyOfAKnownPrefixIsRefused() throws IOException {
-        ClassLoader loader = loaderWith(LimitProvider.class);
+        ClassLoader loader = loaderWith(LimitConditions.class);
         var e = assertThrows(InvalidConditionParameterException.class, () -> ConditionCatalog.load(loader,
                 List.of(new ConditionParameter("limit.maximum", "3", "b.conf:1"))));
         assertEquals("b.conf:1: limit.maximum = 3: expected one of [limit.max]", e.getMessage());
@@ -105,7 +64,7 @@ class ConditionCatalogTest {
 
     @Test
     void aPrefixNoProviderClaimsIsRefused() throws IOException {
-        ClassLoader loader = loaderWith(LimitProvider.class);
+        ClassLoader loader = loaderWith(LimitConditions.class);
         var e = assertThrows(InvalidConditionParameterException.class, () -> ConditionCatalog.load(loader,
                 List.of(new ConditionParameter("nolimit.max", "3", "c.conf:2"))));
         assertTrue(e.getMessage().startsWith("c.conf:2: nolimit.max = 3: expected a parameter of a condition"),
@@ -123,7 +82,7 @@ class ConditionCatalogTest {
 
     @Test
     void unknownNamesAndUnsuitableClassesAreRefusedWithTheKnownNames() throws IOException {
-        ConditionCatalog catalog = ConditionCatalog.load(loaderWith(LimitProvider.class), List.of());
+        ConditionCatalog catalog = ConditionCatalog.load(loaderWith(LimitConditions.class), List.of());
         var unknown = assertThrows(IllegalArgumentException.class, () -> catalog.get("S26R"));
         assertTrue(unknown.getMessage().startsWith("unknown applicable condition: S26R; expected one of ["),
                 unknown.getMessage());
@@ -136,7 +95,7 @@ class ConditionCatalogTest {
 
     @Test
     void twoProvidersMayNotClaimOnePrefix() throws IOException {
-        ClassLoader loader = loaderWith(LimitProvider.class, LimitProvider.class);
+        ClassLoader loader = loaderWith(LimitConditions.class, LimitConditions.class);
         // ServiceLoader lists a class once even when named twice, so the same provider is no conflict.
         assertEquals(1, ConditionCatalog.load(loader, List.of()).names().stream()
                 .filter("Under Limit"::equals).count());

@@ -1,4 +1,4 @@
-package dev.miltermanager.config;
+package dev.miltermanager.testsupport;
 
 import dev.miltermanager.policy.ApplicabilityPolicy;
 import dev.miltermanager.policy.ConditionParameters;
