@@ -96,41 +96,7 @@ final class ShellSettings {
      * group, a backslash escapes the next character. No expansion happens here.
      */
     static List<String> words(String line) {
-        List<String> words = new java.util.ArrayList<>();
-        StringBuilder word = null;
-        char quote = 0;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quote != 0) {
-                if (c == quote) {
-                    quote = 0;
-                } else if (c == '\\' && quote == '"' && i + 1 < line.length()) {
-                    word.append(line.charAt(++i));
-                } else {
-                    word.append(c);
-                }
-            } else if (Character.isWhitespace(c)) {
-                if (word != null) {
-                    words.add(word.toString());
-                    word = null;
-                }
-            } else {
-                if (word == null) {
-                    word = new StringBuilder();
-                }
-                if (c == '"' || c == '\'') {
-                    quote = c;
-                } else if (c == '\\' && i + 1 < line.length()) {
-                    word.append(line.charAt(++i));
-                } else {
-                    word.append(c);
-                }
-            }
-        }
-        if (word != null) {
-            words.add(word.toString());
-        }
-        return words;
+        return ShellWords.splitLeniently(line);
     }
 
     /**

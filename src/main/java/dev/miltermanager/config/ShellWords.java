@@ -8,7 +8,22 @@ final class ShellWords {
     private ShellWords() {
     }
 
+    /**
+     * The words of a command line: blanks separate words, quotes group, a backslash escapes the next character
+     * (also inside double quotes). No expansion happens.
+     *
+     * @throws IllegalArgumentException when a quote is left open
+     */
     static List<String> split(String line) {
+        return split(line, true);
+    }
+
+    /** As {@link #split(String)}, but an open quote runs to the end of the line (for files we only read). */
+    static List<String> splitLeniently(String line) {
+        return split(line, false);
+    }
+
+    private static List<String> split(String line, boolean strict) {
         List<String> words = new ArrayList<>();
         StringBuilder word = new StringBuilder();
         boolean inWord = false;
@@ -40,7 +55,7 @@ final class ShellWords {
                 inWord = true;
             }
         }
-        if (quote != 0) {
+        if (quote != 0 && strict) {
             throw new IllegalArgumentException("a command line whose quotes are closed");
         }
         if (inWord) {
