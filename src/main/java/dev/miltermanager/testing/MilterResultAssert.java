@@ -6,6 +6,7 @@ import dev.miltermanager.protocol.Status;
 import dev.miltermanager.testing.TestMessage.HeaderField;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * Fluent checks on a {@link MilterResult}, independent of any test framework: a failed check throws an
@@ -53,6 +54,16 @@ public final class MilterResultAssert {
     public MilterResultAssert hasHeader(String name, String value) {
         List<String> values = result.message().headerValues(name);
         return check(values.contains(value), "header " + name + ": " + value, describeHeaders());
+    }
+
+    /**
+     * The applied message has a header {@code name} (case ignored) whose whole value matches {@code regex}: for
+     * values that carry a time or an id (a greylisting milter's {@code X-Greylist: Delayed for … ; DATE}).
+     */
+    public MilterResultAssert hasHeaderMatching(String name, String regex) {
+        Pattern pattern = Pattern.compile(regex);
+        boolean ok = result.message().headerValues(name).stream().anyMatch(v -> pattern.matcher(v).matches());
+        return check(ok, "header " + name + " matching /" + regex + "/", describeHeaders());
     }
 
     /** The applied message has a header {@code name} (case ignored). */

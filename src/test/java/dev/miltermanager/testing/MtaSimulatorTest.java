@@ -60,6 +60,20 @@ class MtaSimulatorTest {
     }
 
     @Test
+    void aHeaderValueCanBeMatchedByARegularExpressionAndAMismatchShowsTheHeaders() throws Exception {
+        try (FakeMilter milter = FakeMilter.builder()
+                .edits(new Response.AddHeader("X-Stamp", "seen at 12:34:56")).start()) {
+            MilterResult result = MtaSimulator.of(MtaProfile.POSTFIX).run(milter.connectionSpec(), hello());
+
+            result.assertThat().hasHeaderMatching("x-stamp", "seen at \\d\\d:\\d\\d:\\d\\d");
+            AssertionError partial = assertThrows(AssertionError.class,
+                    () -> result.assertThat().hasHeaderMatching("X-Stamp", "seen"));
+            assertTrue(partial.getMessage().contains("X-Stamp: seen at 12:34:56"), partial.getMessage());
+            assertThrows(AssertionError.class, () -> result.assertThat().hasHeaderMatching("X-Other", ".*"));
+        }
+    }
+
+    @Test
     void sendmailHasNoHiddenHeaderAndSendsItsMacroSets() throws Exception {
         try (FakeMilter milter = FakeMilter.builder()
                 .edits(new Response.InsertHeader(0, "X-Top", "first")).start()) {

@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The built-in conditions are found by their reference names through ServiceLoader, each with a description. */
 class BuiltInCatalogTest {
     private static final List<String> NAMES = List.of("S25R", "Remote Network", "Authenticated", "Unauthenticated",
-            "Trust", "No Stress", "Stress Notify", "Restrict Accounts", "Sendmail Compatible");
+            "Trust", "No Stress", "Stress Notify", "Restrict Accounts", "Sendmail Compatible", "DNSBL Listed",
+            "Not DNSBL Listed");
 
     @Test
     void everyBuiltInConditionIsInTheCatalogWithADescription() {
