@@ -46,6 +46,9 @@ final class EndOfMessageRun {
             Fold fold = new Fold(Status.ACCEPT);
             Command.EndOfMessage eom = new Command.EndOfMessage();
             for (ChildSession child : session.children()) {
+                if (session.clientGone()) {
+                    break; // the connection check found the SMTP client gone: no child gets the message any more
+                }
                 Outcome held = message.held(child);
                 if (held == null && !child.inMessage()) {
                     continue;

@@ -377,6 +377,11 @@ final class FanOutSession implements ManagerSession {
         children.forEach(ChildSession::disconnect);
     }
 
+    /** Whether the connection check has found the SMTP client gone during this message. */
+    boolean clientGone() {
+        return clientGone;
+    }
+
     /** Passes responses on; once the SMTP client has gone, a verdict is replaced by the status for that case. */
     private void send(List<Response> responses, ResponseSink sink) {
         if (!clientGone) {
