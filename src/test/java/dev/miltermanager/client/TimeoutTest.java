@@ -107,7 +107,9 @@ class TimeoutTest {
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertEquals(kind, e.kind(), e.getMessage());
         assertEquals(SHORT, e.timeout());
-        assertTrue(millis >= 280 && millis < 1500, kind + " fired after " + millis + " ms: " + e.getMessage());
+        // not before the timeout; the upper bound only tells "fired" from "hung" (a loaded 2-core runner once took
+        // 1.5 s to push 64 MiB into the socket buffers and notice the stall)
+        assertTrue(millis >= 280 && millis < 3000, kind + " fired after " + millis + " ms: " + e.getMessage());
         return e;
     }
 
