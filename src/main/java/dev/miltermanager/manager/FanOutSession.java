@@ -43,26 +43,14 @@ final class FanOutSession implements ManagerSession {
     private String lastState = "negotiate";
     private Status lastStatus;
     private volatile boolean closed;
-    /** The SMTP client as the connection check needs it, once the MTA sent CONNECT. */
-    private volatile SmtpClient smtpClient;
-    /** Whether the session is handling an MTA command, so possibly waiting for its children. */
-    private volatile boolean busy;
-    /** Whether the connection check found the SMTP client gone. */
-    private volatile boolean clientGone;
-    /** Whether the session's thread has acted on {@link #clientGone}. */
-    private boolean disconnectSettled;
-    /** Whether the manager checks connections at all. */
-    private final boolean checked;
-
-    /** What the connection check is asked with. */
-    private record SmtpClient(Command.Connect connect, Map<String, String> macros) {
-    }
+    /** The connection check's view of this session. */
+    private final ClientCheck check;
 
     FanOutSession(ManagerRuntime runtime, String tag) {
         this.runtime = runtime;
         this.tag = tag;
         this.state = new SessionState(this::childStatus, runtime::activeSessions);
-        this.checked = runtime.config().connectionCheckInterval().isPositive();
+        this.check = new ClientCheck(runtime.config().connectionCheckInterval().isPositive());
     }
 
     @Override
@@ -75,11 +63,11 @@ final class FanOutSession implements ManagerSession {
                     + " before negotiating");
         }
         settleDisconnect();
-        busy = true;
+        check.busy(true);
         try {
-            dispatch(command, clientGone || !checked ? sink : responses -> send(responses, sink));
+            dispatch(command, check.guarding() ? responses -> send(responses, sink) : sink);
         } finally {
-            busy = false;
+            check.busy(false);
         }
         settleDisconnect();
     }
@@ -97,7 +85,7 @@ final class FanOutSession implements ManagerSession {
                     open(mtaOffer);
                 }
                 state.connect(c);
-                smtpClient = new SmtpClient(c, Map.copyOf(macrosFor(Stage.CONNECT)));
+                check.connected(c, macrosFor(Stage.CONNECT));
                 reply(Stage.CONNECT, envelope(Stage.CONNECT, c), sink);
             }
             case Command.Helo h -> {
@@ -141,9 +129,7 @@ final class FanOutSession implements ManagerSession {
     }
 
     private void open(Command.Negotiate offer) {
-        smtpClient = null;
-        clientGone = false;
-        disconnectSettled = false;
+        check.reset();
         SessionOpening opening = SessionOpening.open(runtime, tag, offer);
         children = opening.children();
         agreed = opening.agreed();
@@ -359,32 +345,32 @@ final class FanOutSession implements ManagerSession {
      * the wait at once, and the session's thread answers the MTA {@code fallback_status_at_disconnect}.
      */
     void checkClient(ConnectionChecker checker) {
-        SmtpClient client = smtpClient;
-        if (!busy || closed || clientGone || client == null) {
+        if (closed) {
             return;
         }
+        ClientCheck.SmtpClient client;
         try {
-            if (checker.isConnected(client.connect(), client.macros()) || !busy) {
-                return; // connected, or no longer waiting: the next wait is checked again
-            }
+            client = check.findGone(checker);
         } catch (RuntimeException e) {
             LOG.log(Level.DEBUG, () -> "[session][check](" + tag + ") the connection check failed: " + e);
             return;
         }
-        clientGone = true;
-        LOG.log(Level.INFO, () -> "[session][disconnected](" + tag + ") the SMTP client " + client.connect().address()
-                + " has gone: answering " + runtime.config().fallbackStatusAtDisconnect().configName());
-        children.forEach(ChildSession::disconnect);
+        if (client != null) {
+            LOG.log(Level.INFO, () -> "[session][disconnected](" + tag + ") the SMTP client "
+                    + client.connect().address() + " has gone: answering "
+                    + runtime.config().fallbackStatusAtDisconnect().configName());
+            children.forEach(ChildSession::disconnect);
+        }
     }
 
     /** Whether the connection check has found the SMTP client gone during this message. */
     boolean clientGone() {
-        return clientGone;
+        return check.gone();
     }
 
     /** Passes responses on; once the SMTP client has gone, a verdict is replaced by the status for that case. */
     private void send(List<Response> responses, ResponseSink sink) {
-        if (!clientGone) {
+        if (!check.gone()) {
             sink.send(responses);
         } else if (!responses.isEmpty() && responses.getLast() instanceof Response.Decision) {
             sink.send(List.of(answer(runtime.config().fallbackStatusAtDisconnect().toDecision())));
@@ -393,8 +379,7 @@ final class FanOutSession implements ManagerSession {
 
     /** After the SMTP client has gone: every child dropped, every later event answered with the status for it. */
     private void settleDisconnect() {
-        if (clientGone && !disconnectSettled) {
-            disconnectSettled = true;
+        if (check.settle()) {
             children.forEach(ChildSession::close);
             endMessage();
             pendingFallback = runtime.config().fallbackStatusAtDisconnect();
