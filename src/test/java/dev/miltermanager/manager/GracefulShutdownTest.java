@@ -60,14 +60,17 @@ class GracefulShutdownTest {
                 startMessage(running);
                 CompletableFuture<Boolean> shutdown = CompletableFuture.supplyAsync(
                         () -> manager.shutdown(Duration.ofSeconds(20)));
-                int probesAccepted = awaitRefused(spec);
+                awaitRefused(spec);
                 assertEquals(Status.CONTINUE, Status.of(running.endOfMessage().decision()),
                         "the message in flight gets its child's answer");
                 assertFalse(shutdown.isDone(), "the session is still open");
                 running.quit();
                 assertTrue(shutdown.get(10, TimeUnit.SECONDS), "every session finished on its own");
-                // a probe that connected before the shutdown began is a session of its own
-                assertEquals(1 + probesAccepted, manager.statistics().sessionsFinished());
+                // A probe of awaitRefused may have been accepted as a session before the listener closed, or have
+                // connected into the kernel's backlog and never become one: only "all that started, finished" holds.
+                assertTrue(manager.statistics().sessionsFinished() >= 1);
+                assertEquals(manager.statistics().sessionsStarted(), manager.statistics().sessionsFinished(),
+                        "every session that started has finished");
             }
         }
     }
@@ -118,16 +121,14 @@ class GracefulShutdownTest {
 
     /** Waits until connecting fails: the manager stopped accepting. */
     /** Probes until a connection is refused; returns how many probes were accepted before (each is a session). */
-    private static int awaitRefused(ConnectionSpec spec) throws InterruptedException {
+    private static void awaitRefused(ConnectionSpec spec) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        int accepted = 0;
         while (System.nanoTime() < deadline) {
             try (MilterClient probe = MilterClient.connect(spec, ClientOptions.builder().name("probe")
                     .allTimeouts(Duration.ofSeconds(1)).build())) {
-                accepted++;
                 Thread.sleep(20);
             } catch (MilterClientException refused) {
-                return accepted;
+                return;
             }
         }
         throw new AssertionError("the manager still accepts connections during shutdown");
