@@ -1,5 +1,6 @@
 package dev.miltermanager.manager;
 
+import dev.miltermanager.client.MilterConnectException;
 import dev.miltermanager.transport.ConnectionSpec;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -23,8 +24,9 @@ import java.util.concurrent.ExecutionException;
  */
 final class ChildLauncher {
     private static final System.Logger LOG = System.getLogger(ChildLauncher.class.getName());
-    private static final Duration POLL = Duration.ofMillis(50);
-    private static final ConcurrentMap<List<String>, CompletableFuture<Void>> ATTEMPTS = new ConcurrentHashMap<>();
+    private static final long POLL_MILLIS = 50;
+    private static final Duration POLL = Duration.ofMillis(POLL_MILLIS);
+    private static final ConcurrentMap<List<String>, CompletableFuture<Long>> ATTEMPTS = new ConcurrentHashMap<>();
 
     private ChildLauncher() {
     }
@@ -32,26 +34,57 @@ final class ChildLauncher {
     /**
      * Runs the child's command, or joins the attempt already running, and returns when the child may be connected
      * again: a new Unix socket file exists (or, for a TCP port, the command has exited), or
-     * {@link ChildConfig#startWait()} is over.
+     * {@link ChildConfig#startWait()} is over. Returns the {@link System#nanoTime()} until which a refused connection
+     * is still worth retrying: the end of the start wait (a socket file exists from {@code bind}, a moment before the
+     * milter listens on it), or now when the command failed.
      */
-    static void start(ChildConfig child, String tag) {
-        CompletableFuture<Void> mine = new CompletableFuture<>();
-        CompletableFuture<Void> running = ATTEMPTS.putIfAbsent(child.command(), mine);
+    static long start(ChildConfig child, String tag) {
+        CompletableFuture<Long> mine = new CompletableFuture<>();
+        CompletableFuture<Long> running = ATTEMPTS.putIfAbsent(child.command(), mine);
         if (running != null) {
             LOG.log(Level.INFO, () -> "[milter][start][wait](" + tag + "): " + child.name()
                     + ": already being started; waiting for it");
-            await(running);
-            return;
+            return await(running);
         }
+        long retryUntil = System.nanoTime();
         try {
-            launch(child, tag);
+            retryUntil = launch(child, tag);
         } finally {
             ATTEMPTS.remove(child.command(), mine);
-            mine.complete(null);
+            mine.complete(retryUntil);
+        }
+        return retryUntil;
+    }
+
+    /**
+     * Connects to a child {@link #start started}: a refused connection is retried every {@value #POLL_MILLIS} ms
+     * until {@code retryUntil}.
+     */
+    static <T> T connect(Connector<T> connector, long retryUntil) throws MilterConnectException {
+        while (true) {
+            try {
+                return connector.connect();
+            } catch (MilterConnectException e) {
+                if (System.nanoTime() + POLL.toNanos() > retryUntil) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(POLL);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 
-    private static void launch(ChildConfig child, String tag) {
+    /** One connection attempt. */
+    @FunctionalInterface
+    interface Connector<T> {
+        T connect() throws MilterConnectException;
+    }
+
+    private static long launch(ChildConfig child, String tag) {
         String commandLine = String.join(" ", child.command());
         LOG.log(Level.INFO, () -> "[milter][start](" + tag + "): " + child.name() + ": " + commandLine);
         Path output = null;
@@ -76,14 +109,18 @@ final class ChildLauncher {
             } else if (process.exitValue() != 0) {
                 LOG.log(Level.WARNING, "[milter][start][error](" + tag + "): " + child.name() + ": " + commandLine
                         + " exited with status " + process.exitValue());
+                return System.nanoTime();
             } else {
                 LOG.log(Level.INFO, () -> "[milter][start](" + tag + "): " + child.name() + ": started");
             }
+            return deadline;
         } catch (IOException e) {
             LOG.log(Level.WARNING, "[milter][start][error](" + tag + "): " + child.name() + ": cannot run "
                     + commandLine + ": " + e.getMessage());
+            return System.nanoTime();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return System.nanoTime();
         } finally {
             if (output != null) {
                 try {
@@ -135,13 +172,14 @@ final class ChildLauncher {
         return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
     }
 
-    private static void await(CompletableFuture<Void> attempt) {
+    private static long await(CompletableFuture<Long> attempt) {
         try {
-            attempt.get();
+            return attempt.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException e) {
             // The attempt itself logged what went wrong.
         }
+        return System.nanoTime();
     }
 }

@@ -65,7 +65,8 @@ final class ChildSession {
 
     /**
      * Connects and negotiates; returns false (and logs) when the child cannot be used for this session. A child
-     * that cannot be connected and has a start command is started and connected once more ({@link ChildLauncher}).
+     * that cannot be connected and has a start command is started and connected again (a refused connection is
+     * retried while the start wait lasts, since a socket file exists a moment before its milter listens) ({@link ChildLauncher}).
      */
     boolean open(Command.Negotiate offer) {
         try {
@@ -77,8 +78,9 @@ final class ChildSession {
                 }
                 LOG.log(Level.INFO, () -> "[milter][connect][error](" + tag + "): " + name() + ": " + e.getMessage()
                         + "; starting it");
-                ChildLauncher.start(config, tag);
-                client = MilterClient.connect(config.connectionSpec(), config.clientOptions());
+                long retryUntil = ChildLauncher.start(config, tag);
+                client = ChildLauncher.connect(
+                        () -> MilterClient.connect(config.connectionSpec(), config.clientOptions()), retryUntil);
             }
             negotiated = client.negotiate(offer);
             alive = true;

@@ -58,6 +58,19 @@ class ChildAutoStartTest {
                 System.getProperty("java.class.path"), socket.toString(), counter.toString());
     }
 
+    /**
+     * A start command whose socket file appears a second before anything listens on it: the file is bound but not
+     * listening (connections are refused), then replaced by the milter's own socket.
+     */
+    private List<String> slowListenerCommand(Path socket, Path counter) {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        String bindOnly = "import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); "
+                + "time.sleep(1)";
+        return List.of("/bin/sh", "-c", "( python3 -c '" + bindOnly + "' \"$2\"; rm -f \"$2\"; exec \"$0\" -cp \"$1\" "
+                + StartableMilter.class.getName() + " \"$2\" \"$3\" ) </dev/null & echo started in the background",
+                java, System.getProperty("java.class.path"), socket.toString(), counter.toString());
+    }
+
     private ChildConfig child(List<String> command, Path socket, Duration wait) {
         return ChildConfig.builder("startable", ConnectionSpec.unix(socket)).command(command).startWait(wait)
                 .allTimeouts(Duration.ofSeconds(10)).build();
@@ -89,6 +102,21 @@ class ChildAutoStartTest {
             assertEquals(List.of(new Response.AddHeader("X-Started", "yes"), new Response.Continue()),
                     passMessage(session));
             assertEquals(0, manager.statistics().children().get("startable").failures(Stage.CONNECT));
+        }
+        assertEquals(1, lines(counter));
+    }
+
+    @Test
+    void aSocketThatRefusesConnectionsForAWhileAfterItAppearsIsRetriedWithinTheStartWait() throws Exception {
+        Path socket = dir.resolve("child.sock");
+        Path counter = dir.resolve("starts");
+        MilterManagerConfig config = MilterManagerConfig.builder()
+                .addChild(child(slowListenerCommand(socket, counter), socket, Duration.ofSeconds(30))).build();
+        try (MilterManager manager = MilterManager.create(config); ManagerSession session = manager.openSession()) {
+            assertTrue(session.handle(OFFER).getFirst() instanceof Response.Negotiate n
+                    && Action.ADD_HEADERS.in(n.actions()), "the started child's actions are offered");
+            assertEquals(List.of(new Response.AddHeader("X-Started", "yes"), new Response.Continue()),
+                    passMessage(session));
         }
         assertEquals(1, lines(counter));
     }
