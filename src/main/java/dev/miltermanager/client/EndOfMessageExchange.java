@@ -36,11 +36,15 @@ final class EndOfMessageExchange {
         long deadline = System.nanoTime() + timeoutNanos;
         List<Response.Modification> modifications = new ArrayList<>();
         int progress = 0;
+        boolean mayModify = (negotiated.actions() & Action.MODIFICATIONS) != 0;
         while (true) {
             long left = Math.max(1, deadline - System.nanoTime());
             // libmilter writes each modification and the verdict separately, without TCP_NODELAY: a delayed ACK
-            // from us would hold its next packet back for ~40 ms.
-            exchange.acknowledgePromptly();
+            // from us would hold its next packet back for ~40 ms. A milter that can send neither modifications nor
+            // (so far) progress sends the verdict alone, so that system call is saved.
+            if (mayModify || progress > 0) {
+                exchange.acknowledgePromptly();
+            }
             Response response = exchange.receiveResponse(Phase.EOM, MilterTimeoutException.Kind.END_OF_MESSAGE,
                     Duration.ofNanos(left), options.endOfMessageTimeout(), "end-of-message verdict");
             switch (response) {

@@ -44,7 +44,10 @@ final class Exchange {
     private final ClientOptions options;
     private final PacketReader reader;
     private volatile boolean closedLocally;
-    /** Why a packet arriving now would be unsolicited, for the message. */
+    /**
+     * Why a packet arriving now would be unsolicited, for the message; null once the reply to the last command was
+     * read (then {@link #checkNothingPending} does not ask the socket).
+     */
     private String noReplyOwed = "no command was sent yet";
 
     Exchange(Link link, String milter, ClientOptions options) {
@@ -109,6 +112,7 @@ final class Exchange {
             throw failure(guard, phase, kind, timeout, "no " + awaiting, () -> new MilterClosedByPeerException(
                     milter, phase, "milter closed the connection, expected " + awaiting));
         }
+        noReplyOwed = null;
         return packet;
     }
 
@@ -171,16 +175,18 @@ final class Exchange {
 
     /**
      * Fails if the milter sent something no command asked for (a reply after an {@code NR_*} event, ABORT or K).
-     * Called before each command is sent.
+     * Called before each command is sent; asks the socket only when the last command took no reply (after a reply
+     * was read, the check would cost a system call per command for a case the protocol has no name for).
      */
     void checkNothingPending(Phase phase) {
-        if (!hasPendingInput()) {
+        if (noReplyOwed == null || !hasPendingInput()) {
             return;
         }
+        String why = noReplyOwed;
         Packet packet = receive(phase, MilterTimeoutException.Kind.READ, options.readTimeout(),
                 "rest of an unsolicited packet");
         throw violation(phase, new MilterProtocolException("milter sent packet "
-                + Packet.describeCode(packet.code()) + " although no reply was due (" + noReplyOwed + ")"));
+                + Packet.describeCode(packet.code()) + " although no reply was due (" + why + ")"));
     }
 
     /** Whether received bytes are waiting to be read. */

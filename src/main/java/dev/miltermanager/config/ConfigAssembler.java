@@ -33,6 +33,10 @@ final class ConfigAssembler {
         if (tmp != null) {
             b.temporaryDirectory(tmp);
         }
+        java.time.Duration checkInterval = managerValue("manager.connection_check_interval");
+        if (checkInterval.isPositive()) {
+            b.connectionCheck(checkInterval, dev.miltermanager.manager.ConnectionChecker.procNetTcp());
+        }
         model.children.values().forEach(c -> child(c).ifPresent(b::addChild));
         return b.build();
     }
@@ -85,7 +89,8 @@ final class ConfigAssembler {
                 .connectionTimeout(childValue(child, "connection_timeout"))
                 .writingTimeout(childValue(child, "writing_timeout"))
                 .readingTimeout(childValue(child, "reading_timeout"))
-                .endOfMessageTimeout(childValue(child, "end_of_message_timeout"));
+                .endOfMessageTimeout(childValue(child, "end_of_message_timeout"))
+                .reuseConnection(childValue(child, "reuse_connection"));
         child.get("applicable_conditions").ifPresent(s -> conditions(key, s, b));
         List<String> command = childValue(child, "command");
         List<String> options = childValue(child, "command_options");

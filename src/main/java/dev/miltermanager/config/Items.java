@@ -68,8 +68,9 @@ final class Items {
             ignored("manager.n_workers", ValueType.integer(0, 1000), 0, THREADS),
             ignored("manager.packet_buffer_size", ValueType.COUNT, 0, "replies at end of message already go to the "
                     + "MTA in one write"),
-            ignored("manager.connection_check_interval", ValueType.seconds(false), java.time.Duration.ZERO,
-                    "there is no SMTP-client connection checker yet"),
+            used("manager.connection_check_interval", ValueType.seconds(false), java.time.Duration.ZERO,
+                    "seconds between checks, while a session waits for its children, that the SMTP client is still "
+                            + "connected (Linux /proc/net/tcp); 0 = never"),
             used("manager.chunk_size", ValueType.CHUNK_SIZE, MilterManagerConfig.DEFAULT_CHUNK_SIZE,
                     "body bytes per packet sent to children after the first and for a replaced body"),
             ignored("manager.max_pending_finished_sessions", ValueType.COUNT, 0, "finished sessions are freed at once"),
@@ -120,7 +121,10 @@ final class Items {
             used("reading_timeout", ValueType.seconds(true), ChildConfig.DEFAULT_READING_TIMEOUT,
                     "seconds to wait for the child's answer"),
             used("end_of_message_timeout", ValueType.seconds(true), ChildConfig.DEFAULT_END_OF_MESSAGE_TIMEOUT,
-                    "seconds to wait for the child's answer to end of message"));
+                    "seconds to wait for the child's answer to end of message"),
+            used("reuse_connection", ValueType.BOOLEAN, false, "keep the connection to the child for the next "
+                    + "session (K, quit-new-connection, after end of message) instead of a new connection per "
+                    + "session; ours, not the reference's"));
 
     private static final Map<String, Item> MANAGER_BY_KEY = index(MANAGER);
     private static final Map<String, Item> MILTER_BY_KEY = index(MILTER);

@@ -20,7 +20,7 @@ import java.util.function.UnaryOperator;
  */
 final class MilterList {
     static final List<String> OPTIONS = List.of("enabled", "fallback_status", "evaluation_mode",
-            "connection_timeout", "writing_timeout", "reading_timeout", "end_of_message_timeout");
+            "connection_timeout", "writing_timeout", "reading_timeout", "end_of_message_timeout", "reuse_connection");
 
     private MilterList() {
     }
@@ -81,6 +81,7 @@ final class MilterList {
                 case "connection_timeout" -> b.connectionTimeout(Durations.parse(value));
                 case "writing_timeout" -> b.writingTimeout(Durations.parse(value));
                 case "reading_timeout" -> b.readingTimeout(Durations.parse(value));
+                case "reuse_connection" -> b.reuseConnection(bool(value));
                 default -> b.endOfMessageTimeout(Durations.parse(value));
             }
         } catch (IllegalArgumentException e) {

@@ -31,11 +31,14 @@ import java.util.Objects;
  *     waits for it up to {@code startWait}, and tries to connect once more.
  * @param startWait how long to wait for a started child before the second connection attempt; the wait ends early
  *     once a new Unix socket file exists or, for a TCP port, once the command has exited
+ * @param reuseConnection whether a connection to the child is kept for the next MTA session when one ends right
+ *     after end of message (with {@code K}, quit-new-connection, which libmilter supports), instead of QUIT and a
+ *     new connection and negotiation for every session (default off, as in the reference)
  */
 public record ChildConfig(String name, ConnectionSpec connectionSpec, String description, boolean enabled,
         Status fallbackStatus, boolean evaluationMode, Duration connectionTimeout, Duration writingTimeout,
         Duration readingTimeout, Duration endOfMessageTimeout, List<ApplicabilityPolicy> conditions,
-        List<String> command, Duration startWait) {
+        List<String> command, Duration startWait, boolean reuseConnection) {
 
     public static final Status DEFAULT_FALLBACK_STATUS = Status.ACCEPT;
     public static final Duration DEFAULT_CONNECTION_TIMEOUT = ClientOptions.DEFAULT_CONNECT_TIMEOUT;
@@ -78,7 +81,19 @@ public record ChildConfig(String name, ConnectionSpec connectionSpec, String des
             Status fallbackStatus, boolean evaluationMode, Duration connectionTimeout, Duration writingTimeout,
             Duration readingTimeout, Duration endOfMessageTimeout, List<ApplicabilityPolicy> conditions) {
         this(name, connectionSpec, description, enabled, fallbackStatus, evaluationMode, connectionTimeout,
-                writingTimeout, readingTimeout, endOfMessageTimeout, conditions, List.of(), DEFAULT_START_WAIT);
+                writingTimeout, readingTimeout, endOfMessageTimeout, conditions, List.of(), DEFAULT_START_WAIT, false);
+    }
+
+    /**
+     * A child with the reference's items and a start command, without connection reuse: the shape this record had
+     * before {@link #reuseConnection()} was added.
+     */
+    public ChildConfig(String name, ConnectionSpec connectionSpec, String description, boolean enabled,
+            Status fallbackStatus, boolean evaluationMode, Duration connectionTimeout, Duration writingTimeout,
+            Duration readingTimeout, Duration endOfMessageTimeout, List<ApplicabilityPolicy> conditions,
+            List<String> command, Duration startWait) {
+        this(name, connectionSpec, description, enabled, fallbackStatus, evaluationMode, connectionTimeout,
+                writingTimeout, readingTimeout, endOfMessageTimeout, conditions, command, startWait, false);
     }
 
     /** A child with every default. */
@@ -94,7 +109,7 @@ public record ChildConfig(String name, ConnectionSpec connectionSpec, String des
         Builder b = new Builder(name, connectionSpec).description(description).enabled(enabled)
                 .fallbackStatus(fallbackStatus).evaluationMode(evaluationMode).connectionTimeout(connectionTimeout)
                 .writingTimeout(writingTimeout).readingTimeout(readingTimeout).endOfMessageTimeout(endOfMessageTimeout)
-                .command(command).startWait(startWait);
+                .command(command).startWait(startWait).reuseConnection(reuseConnection);
         conditions.forEach(b::addCondition);
         return b;
     }
@@ -148,6 +163,7 @@ public record ChildConfig(String name, ConnectionSpec connectionSpec, String des
         private final List<ApplicabilityPolicy> conditions = new ArrayList<>();
         private List<String> command = List.of();
         private Duration startWait = DEFAULT_START_WAIT;
+        private boolean reuseConnection;
 
         private Builder(String name, ConnectionSpec spec) {
             this.name = name;
@@ -212,6 +228,16 @@ public record ChildConfig(String name, ConnectionSpec connectionSpec, String des
             return this;
         }
 
+        /**
+         * Whether a connection to the child is kept for the next MTA session when one ends right after end of
+         * message, and used with {@code K} (quit-new-connection) instead of a new connection and negotiation. Off by
+         * default, as in the reference: every session gets a new connection.
+         */
+        public Builder reuseConnection(boolean reuse) {
+            this.reuseConnection = reuse;
+            return this;
+        }
+
         /** Adds a condition; it is counted as {@code "condition N"} in the statistics. */
         public Builder addCondition(ApplicabilityPolicy condition) {
             conditions.add(Objects.requireNonNull(condition, "condition"));
@@ -230,7 +256,7 @@ public record ChildConfig(String name, ConnectionSpec connectionSpec, String des
         public ChildConfig build() {
             return new ChildConfig(name, spec, description, enabled, fallbackStatus, evaluationMode,
                     connectionTimeout, writingTimeout, readingTimeout, endOfMessageTimeout, conditions, command,
-                    startWait);
+                    startWait, reuseConnection);
         }
     }
 }

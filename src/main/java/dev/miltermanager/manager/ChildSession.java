@@ -4,6 +4,7 @@ import dev.miltermanager.client.EndOfMessageResult;
 import dev.miltermanager.client.MilterClient;
 import dev.miltermanager.client.MilterClientException;
 import dev.miltermanager.client.MilterConnectException;
+import dev.miltermanager.client.MilterTimeoutException;
 import dev.miltermanager.client.Negotiated;
 import dev.miltermanager.policy.ApplicabilityPolicy;
 import dev.miltermanager.protocol.Action;
@@ -35,8 +36,20 @@ final class ChildSession {
     final int index;
     private final String tag;
     private final ChildStatistics statistics;
-    /** Volatile: {@link #disconnect()} reads it from another thread. */
+    private final ChildConnections connections;
+    /** Volatile: {@link #disconnect()} reads it from another thread. Null before opening and once kept. */
     private volatile MilterClient client;
+    /** The offer the child was (or will be) negotiated with; the kept connections it may use are keyed by it. */
+    private Command.Negotiate offer;
+    /** Where the connection stands for {@link ChildConfig#reuseConnection() reuse}. */
+    private Reuse reuse = Reuse.NO;
+    /**
+     * A kept connection whose first answer has not been read yet: the child may have closed it meanwhile (it
+     * restarted, or its own idle timeout passed), so a failure other than a timeout is retried once on a new
+     * connection, with {@link #firstEvent}.
+     */
+    private boolean untested;
+    private FirstEvent firstEvent;
     private Negotiated negotiated;
     private boolean alive;
     private boolean inMessage;
@@ -49,8 +62,17 @@ final class ChildSession {
     /** Macros set for this child by its policies from MAIL on; kept for the message (cleared at the next MAIL). */
     private final Map<String, String> messageMacros = new HashMap<>();
 
-    ChildSession(ChildConfig config, int index, String tag, ChildStatistics statistics) {
+    /** Whether the connection can be kept for another session: ready for a CONNECT, or right after end of message. */
+    private enum Reuse { READY, AFTER_END_OF_MESSAGE, NO }
+
+    /** The first event written on a kept connection, to write again on a new one. */
+    private record FirstEvent(Command event, Map<String, String> macros) {
+    }
+
+    ChildSession(ChildConfig config, int index, String tag, ChildStatistics statistics,
+            ChildConnections connections) {
         this.config = config;
+        this.connections = connections;
         this.conditions = config.conditions().toArray(ApplicabilityPolicy[]::new);
         this.conditionNames = conditions.length == 0 ? new String[0]
                 : config.conditionNames().toArray(String[]::new);
@@ -64,31 +86,60 @@ final class ChildSession {
     }
 
     /**
-     * Connects and negotiates; returns false (and logs) when the child cannot be used for this session. A child
-     * that cannot be connected and has a start command is started and connected again (a refused connection is
-     * retried while the start wait lasts, since a socket file exists a moment before its milter listens) ({@link ChildLauncher}).
+     * Takes a connection kept from an earlier session, already negotiated with {@code offer}, when the child reuses
+     * connections and one is there; returns whether it did. Otherwise {@link #open} connects.
      */
+    boolean openKept(Command.Negotiate offer) {
+        this.offer = offer;
+        if (!config.reuseConnection()) {
+            return false;
+        }
+        ChildConnections.Idle kept = connections.take(ChildConnections.Key.of(config, offer));
+        if (kept == null) {
+            return false;
+        }
+        client = kept.client();
+        negotiated = kept.negotiated();
+        alive = true;
+        untested = true;
+        reuse = Reuse.READY;
+        LOG.log(Level.TRACE, () -> "[milter][reuse](" + tag + "): " + name() + ": a kept connection");
+        return true;
+    }
+
+    /** Connects and negotiates; returns false (and logs) when the child cannot be used for this session. */
     boolean open(Command.Negotiate offer) {
+        this.offer = offer;
         try {
-            try {
-                client = MilterClient.connect(config.connectionSpec(), config.clientOptions());
-            } catch (MilterConnectException e) {
-                if (config.command().isEmpty()) {
-                    throw e;
-                }
-                LOG.log(Level.INFO, () -> "[milter][connect][error](" + tag + "): " + name() + ": " + e.getMessage()
-                        + "; starting it");
-                long retryUntil = ChildLauncher.start(config, tag);
-                client = ChildLauncher.connect(
-                        () -> MilterClient.connect(config.connectionSpec(), config.clientOptions()), retryUntil);
-            }
-            negotiated = client.negotiate(offer);
+            connectAndNegotiate();
             alive = true;
             return true;
         } catch (MilterClientException e) {
             fail("negotiate", e);
             return false;
         }
+    }
+
+    /**
+     * A new connection, negotiated. A child that cannot be connected and has a start command is started and
+     * connected again (a refused connection is retried while the start wait lasts, since a socket file exists a
+     * moment before its milter listens).
+     */
+    private void connectAndNegotiate() {
+        try {
+            client = MilterClient.connect(config.connectionSpec(), config.clientOptions());
+        } catch (MilterConnectException e) {
+            if (config.command().isEmpty()) {
+                throw e;
+            }
+            LOG.log(Level.INFO, () -> "[milter][connect][error](" + tag + "): " + name() + ": " + e.getMessage()
+                    + "; starting it");
+            long retryUntil = ChildLauncher.start(config, tag);
+            client = ChildLauncher.connect(
+                    () -> MilterClient.connect(config.connectionSpec(), config.clientOptions()), retryUntil);
+        }
+        negotiated = client.negotiate(offer);
+        reuse = Reuse.READY;
     }
 
     Negotiated negotiated() {
@@ -153,11 +204,42 @@ final class ChildSession {
     /** Writes one event without reading the answer: {@link Posted#await()} does. A fault yields the fallback. */
     Posted post(Stage stage, Command event, Map<String, String> macros) {
         lastState = stateName(stage);
+        reuse = Reuse.NO;
         long start = System.nanoTime();
+        Map<String, String> all = withPolicyMacros(macros);
+        if (untested) {
+            firstEvent = new FirstEvent(event, all);
+        }
         try {
-            return new Posted(this, stage, start, client.post(event, withPolicyMacros(macros)), null);
+            return new Posted(this, stage, start, client.post(event, all), null);
         } catch (MilterClientException e) {
-            return new Posted(this, stage, start, null, failure(stage, e, start));
+            return new Posted(this, stage, start, null, failed(stage, e, start));
+        }
+    }
+
+    /**
+     * The outcome of a fault: on a kept connection that has not answered yet (the child may have closed it while it
+     * was kept), the event again on a new connection; otherwise the fallback.
+     */
+    private Outcome failed(Stage stage, MilterClientException e, long startNanos) {
+        if (!untested || firstEvent == null || e instanceof MilterTimeoutException) {
+            return failure(stage, e, startNanos);
+        }
+        untested = false;
+        LOG.log(Level.INFO, () -> "[milter][reuse][retry](" + tag + "): " + name() + ": the kept connection failed ("
+                + e.getMessage() + "); connecting again");
+        client.close();
+        try {
+            Negotiated kept = negotiated;
+            connectAndNegotiate();
+            if (!negotiated.equals(kept)) {
+                LOG.log(Level.INFO, () -> "[milter][reuse][retry](" + tag + "): " + name() + ": negotiated "
+                        + negotiated + " on the new connection, " + kept + " on the kept one");
+            }
+            reuse = Reuse.NO;
+            return record(stage, client.send(firstEvent.event(), firstEvent.macros()), startNanos);
+        } catch (MilterClientException again) {
+            return failure(stage, again, startNanos);
         }
     }
 
@@ -184,20 +266,28 @@ final class ChildSession {
     /** Sends end of message; edits are passed to {@code listener} as they arrive. */
     EndOfMessageOutcome endOfMessage(Map<String, String> macros, Consumer<? super Response> listener) {
         lastState = stateName(Stage.EOM);
+        reuse = Reuse.NO;
+        untested = false;
         long start = System.nanoTime();
         try {
             EndOfMessageResult result = client.endOfMessage(withPolicyMacros(macros), listener);
+            reuse = Reuse.AFTER_END_OF_MESSAGE;
             return new EndOfMessageOutcome(record(Stage.EOM, result.decision(), start), result);
         } catch (MilterClientException e) {
             return new EndOfMessageOutcome(failure(Stage.EOM, e, start), null);
         }
     }
 
+    /**
+     * Sends ABORT, except right after end of message to a child whose connection may be kept: the message is over
+     * for the child (libmilter drops such an ABORT), and a {@code K} after an ABORT is not taken.
+     */
     void abort() {
         inMessage = false;
-        if (!alive) {
+        if (!alive || reuse == Reuse.AFTER_END_OF_MESSAGE && config.reuseConnection()) {
             return;
         }
+        reuse = Reuse.NO;
         try {
             client.abort();
         } catch (MilterClientException e) {
@@ -205,13 +295,33 @@ final class ChildSession {
         }
     }
 
-    /** Quits the child for the rest of the connection. */
+    /**
+     * Quits the child for the rest of the connection: its connection is kept for another session when the child
+     * reuses connections and it is ready for a CONNECT or right after end of message (then the child is told
+     * {@code K}); otherwise QUIT closes it.
+     */
     void quit() {
         inMessage = false;
         alive = false;
-        if (client != null) {
-            client.quit();
+        MilterClient c = client;
+        if (c == null) {
+            return;
         }
+        if (config.reuseConnection() && reuse != Reuse.NO && !failed && c.isOpen()) {
+            try {
+                if (reuse == Reuse.AFTER_END_OF_MESSAGE) {
+                    c.quitNewConnection();
+                }
+                client = null;
+                connections.keep(ChildConnections.Key.of(config, offer), c, negotiated);
+                return;
+            } catch (MilterClientException | IllegalStateException e) {
+                LOG.log(Level.DEBUG, () -> "[milter][reuse](" + tag + "): " + name() + ": not kept: " + e.getMessage());
+            } finally {
+                reuse = Reuse.NO;
+            }
+        }
+        c.quit();
     }
 
     /** Closes without QUIT (session teardown after the MTA vanished). */
@@ -250,6 +360,7 @@ final class ChildSession {
     }
 
     private Outcome record(Stage stage, Response.Decision decision, long startNanos) {
+        untested = false;
         Status real = Status.of(decision);
         lastStatus = real;
         statistics.record(stage, real, System.nanoTime() - startNanos);
@@ -317,7 +428,7 @@ final class ChildSession {
             try {
                 return child.record(stage, reply.await(), startNanos);
             } catch (MilterClientException e) {
-                return child.failure(stage, e, startNanos);
+                return child.failed(stage, e, startNanos);
             }
         }
     }

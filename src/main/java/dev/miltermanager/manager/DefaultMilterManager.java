@@ -36,6 +36,7 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
     private final ExecutorService workers;
     private final ManagerStatistics statistics;
     private final ConnectionLimit limit;
+    private final ChildConnections connections = new ChildConnections(ChildConnections.DEFAULT_IDLE_TIME);
     private final Set<FanOutSession> sessions = ConcurrentHashMap.newKeySet();
     private final ReentrantLock sessionsLock = new ReentrantLock();
     private final Condition sessionEnded = sessionsLock.newCondition();
@@ -157,6 +158,7 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
             statistics.configure(next);
             limit.setMax(next.maxConnections());
             config = next;
+            connections.retain(next.enabledChildren());
             startCheckerIfAsked(next);
             if (moved != null) {
                 moved.startAccepting();   // only now: its first session must get the new configuration
@@ -186,6 +188,11 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
     @Override
     public ManagerStatistics statistics() {
         return statistics;
+    }
+
+    @Override
+    public ChildConnections connections() {
+        return connections;
     }
 
     @Override
@@ -331,6 +338,7 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
         for (FanOutSession session : List.copyOf(sessions)) {
             session.abandon();
         }
+        connections.close();
         workers.shutdownNow();
     }
 
@@ -352,6 +360,11 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
         @Override
         public <T> List<T> fanOut(List<ChildSession> children, Function<ChildSession, T> call) {
             return manager.fanOut(children, call);
+        }
+
+        @Override
+        public ChildConnections connections() {
+            return manager.connections;
         }
 
         @Override

@@ -24,4 +24,7 @@ interface ManagerRuntime {
     boolean applies(ChildSession child, Stage stage, Command event, SessionState state);
 
     void sessionClosed(FanOutSession session);
+
+    /** The child connections kept between sessions. */
+    ChildConnections connections();
 }

@@ -25,12 +25,15 @@ record SessionOpening(List<ChildSession> children, Response.Negotiate agreed, St
         List<ChildSession> sessions = new ArrayList<>();
         for (int i = 0; i < enabled.size(); i++) {
             ChildConfig c = enabled.get(i);
-            sessions.add(new ChildSession(c, i, tag, runtime.statistics().child(c.name())));
+            sessions.add(new ChildSession(c, i, tag, runtime.statistics().child(c.name()), runtime.connections()));
         }
         Command.Negotiate childOffer = NegotiationMerge.childOffer(offer);
-        List<Boolean> reached = runtime.fanOut(sessions, c -> c.open(childOffer));
-        for (int i = 0; i < sessions.size(); i++) {
-            runtime.statistics().child(sessions.get(i).name()).recordConnect(reached.get(i));
+        List<ChildSession> unconnected = sessions.stream().filter(c -> !c.openKept(childOffer)).toList();
+        if (!unconnected.isEmpty()) {
+            runtime.fanOut(unconnected, c -> c.open(childOffer));
+        }
+        for (ChildSession c : sessions) {
+            runtime.statistics().child(c.name()).recordConnect(c.isAlive());
         }
         List<ChildSession> alive = sessions.stream().filter(ChildSession::isAlive).toList();
         Fold failed = new Fold(Status.ACCEPT);

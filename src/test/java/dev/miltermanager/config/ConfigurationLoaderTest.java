@@ -111,6 +111,14 @@ class ConfigurationLoaderTest {
     }
 
     @Test
+    void aConnectionCheckIntervalChecksThroughProcNetTcp() throws Exception {
+        assertEquals(Duration.ZERO, load("").manager().connectionCheckInterval(), "never by default");
+        MilterManagerConfig m = load("manager.connection_check_interval = 2.5\n").manager();
+        assertEquals(Duration.ofMillis(2500), m.connectionCheckInterval());
+        assertEquals("ProcNetTcpChecker", m.connectionChecker().getClass().getSimpleName());
+    }
+
+    @Test
     void everyChildItemIsReadInDefinitionOrder() throws Exception {
         Configuration c = load("""
                 milter.spamd.connection_spec = inet:783@localhost
@@ -123,6 +131,7 @@ class ConfigurationLoaderTest {
                 milter.clamav.writing_timeout = 2
                 milter.clamav.reading_timeout = 3.25
                 milter.clamav.end_of_message_timeout = 60
+                milter.clamav.reuse_connection = yes
                 milter.spamd.enabled = false
                 """);
         List<ChildConfig> children = c.manager().children();
@@ -131,8 +140,10 @@ class ConfigurationLoaderTest {
         assertEquals(ChildConfig.builder("clamav", ConnectionSpec.parse("unix:/run/clamav.sock"))
                 .description("virus check").fallbackStatus(Status.REJECT).evaluationMode(true)
                 .connectionTimeout(Duration.ofMillis(500)).writingTimeout(Duration.ofSeconds(2))
-                .readingTimeout(Duration.ofMillis(3250)).endOfMessageTimeout(Duration.ofSeconds(60)).build(), clamav);
+                .readingTimeout(Duration.ofMillis(3250)).endOfMessageTimeout(Duration.ofSeconds(60))
+                .reuseConnection(true).build(), clamav);
         assertFalse(children.get(0).enabled());
+        assertFalse(children.get(0).reuseConnection(), "off by default");
         assertEquals(List.of("clamav"), c.manager().enabledChildren().stream().map(ChildConfig::name).toList());
         assertEquals(conf() + ":7", c.origin("milter.clamav.connection_timeout"));
         assertEquals("default", c.origin("milter.spamd.reading_timeout"));

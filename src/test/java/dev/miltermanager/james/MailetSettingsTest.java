@@ -1,6 +1,7 @@
 package dev.miltermanager.james;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,7 +41,8 @@ class MailetSettingsTest {
         MailetSettings s = parse("milters", """
                 # scanners first
                 clamav=unix:/run/clamav/clamav-milter.ctl fallback_status=temporary-failure reading_timeout=30
-                opendkim=inet:8891@[127.0.0.1] evaluation_mode=yes end_of_message_timeout=500ms; spare=inet6:9999@[::1] enabled=no
+                opendkim=inet:8891@[127.0.0.1] evaluation_mode=yes end_of_message_timeout=500ms reuse_connection=yes
+                spare=inet6:9999@[::1] enabled=no
                 """, "readingTimeout", "10s", "connectionTimeout", "2");
         var children = s.manager().children();
         assertEquals(3, children.size());
@@ -51,6 +53,8 @@ class MailetSettingsTest {
         assertEquals(Duration.ofSeconds(2), clamav.connectionTimeout(), "the mailet-wide default");
         ChildConfig opendkim = children.get(1);
         assertTrue(opendkim.evaluationMode());
+        assertTrue(opendkim.reuseConnection());
+        assertFalse(clamav.reuseConnection());
         assertEquals(Duration.ofMillis(500), opendkim.endOfMessageTimeout());
         assertEquals(Duration.ofSeconds(10), opendkim.readingTimeout());
         assertEquals(false, children.get(2).enabled());
