@@ -228,6 +228,16 @@ final class RubyConfigTranslator {
             return;
         }
         Matcher call = CALL.matcher(text);
+        if (call.matches() && call.group(1).equals("manager")
+                && call.group(2).equals("use_netstat_connection_checker")) {
+            List<Value> args = RubyValues.arguments(call.group(3) == null ? "" : call.group(3));
+            if (args.size() > 1) {
+                throw new Untranslatable("use_netstat_connection_checker takes one interval");
+            }
+            // the reference's default interval is 5 s; our checker reads /proc/net/tcp instead of running netstat
+            out.add("manager.connection_check_interval = " + (args.isEmpty() ? "5" : RubyItems.plain(args.getFirst())));
+            return;
+        }
         if (call.matches() && RubyItems.isParameter(call.group(1) + "." + call.group(2))) {
             String args = call.group(3) == null ? "" : call.group(3);
             out.addAll(RubyItems.parameter(call.group(1) + "." + call.group(2), RubyValues.arguments(args)));

@@ -54,6 +54,8 @@ final class ChildConnections implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final Map<Key, ArrayDeque<Idle>> idle = new HashMap<>();
+    /** Children (name and spec) whose connections are no longer kept: one did not answer after {@code K}. */
+    private final Set<List<Object>> refused = new java.util.HashSet<>();
     private boolean closed;
     private Thread sweeper;
 
@@ -68,6 +70,9 @@ final class ChildConnections implements AutoCloseable {
     Idle take(Key key) {
         lock.lock();
         try {
+            if (refused.contains(List.of(key.name(), key.spec()))) {
+                return null;
+            }
             ArrayDeque<Idle> kept = idle.get(key);
             Idle taken = kept == null ? null : kept.pollFirst();
             if (kept != null && kept.isEmpty()) {
@@ -84,7 +89,7 @@ final class ChildConnections implements AutoCloseable {
         boolean kept = false;
         lock.lock();
         try {
-            if (!closed) {
+            if (!closed && !refused.contains(List.of(key.name(), key.spec()))) {
                 ArrayDeque<Idle> queue = idle.computeIfAbsent(key, k -> new ArrayDeque<>());
                 if (queue.size() < MAX_IDLE_PER_CHILD) {
                     queue.addFirst(new Idle(client, negotiated, System.nanoTime()));
@@ -98,6 +103,28 @@ final class ChildConnections implements AutoCloseable {
         if (!kept) {
             client.quit();
         }
+    }
+
+    /**
+     * Keeps no more connections to {@code child} (until the manager restarts) and quits those kept: it did not
+     * answer on a kept connection, so it may not implement {@code K}.
+     */
+    void refuse(ChildConfig child) {
+        List<Idle> dropped = new ArrayList<>();
+        lock.lock();
+        try {
+            refused.add(List.of(child.name(), child.connectionSpec()));
+            for (Iterator<Map.Entry<Key, ArrayDeque<Idle>>> it = idle.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<Key, ArrayDeque<Idle>> entry = it.next();
+                if (entry.getKey().name().equals(child.name()) && entry.getKey().spec().equals(child.connectionSpec())) {
+                    dropped.addAll(entry.getValue());
+                    it.remove();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        quitAll(dropped, "the child did not answer on a kept connection");
     }
 
     /** How many connections are kept now. */
@@ -162,7 +189,7 @@ final class ChildConnections implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        quitAll(old, "it was idle for " + idleTime.toSeconds() + " s");
+        quitAll(old, "idle for " + idleTime.toMillis() + " ms");
         return old.size();
     }
 

@@ -103,6 +103,7 @@ final class ChildSession {
         alive = true;
         untested = true;
         reuse = Reuse.READY;
+        statistics.recordKeptConnectionUsed();
         LOG.log(Level.TRACE, () -> "[milter][reuse](" + tag + "): " + name() + ": a kept connection");
         return true;
     }
@@ -222,6 +223,13 @@ final class ChildSession {
      * was kept), the event again on a new connection; otherwise the fallback.
      */
     private Outcome failed(Stage stage, MilterClientException e, long startNanos) {
+        if (untested && e instanceof MilterTimeoutException) {
+            // a child that ignores K drops the CONNECT after it: keep it from costing every later session a timeout
+            connections.refuse(config);
+            LOG.log(Level.WARNING, () -> "[milter][reuse][off](" + tag + "): " + name() + ": no answer on a kept "
+                    + "connection (" + e.getMessage() + "); its connections are no longer kept: does it implement "
+                    + "K (quit, new connection follows)? Set milter." + name() + ".reuse_connection = no");
+        }
         if (!untested || firstEvent == null || e instanceof MilterTimeoutException) {
             return failure(stage, e, startNanos);
         }

@@ -28,6 +28,7 @@ public final class ChildStatistics {
     private volatile List<String> conditionNames = List.of();
     private final Map<String, LongAdder> stops = new ConcurrentHashMap<>();
     private final LongAdder connectFailures = new LongAdder();
+    private final LongAdder keptConnectionsUsed = new LongAdder();
     private volatile Connect lastConnect;
 
     ChildStatistics(String name) {
@@ -111,6 +112,18 @@ public final class ChildStatistics {
     /** How often connecting to the child and negotiating with it failed. */
     public long connectFailures() {
         return connectFailures.sum();
+    }
+
+    /**
+     * How many sessions used a connection kept from an earlier session ({@link ChildConfig#reuseConnection()})
+     * instead of connecting.
+     */
+    public long keptConnectionsUsed() {
+        return keptConnectionsUsed.sum();
+    }
+
+    void recordKeptConnectionUsed() {
+        keptConnectionsUsed.increment();
     }
 
     /** The result of the latest attempt to connect to the child and negotiate, empty before the first session. */

@@ -50,10 +50,10 @@ class ImportConfigTest {
         Run run = run("--root", DEBIAN.toString(), DIR.resolve("milter-manager.local.conf").toString());
         List<String> errors = run.err().lines().toList();
         String file = DIR.resolve("milter-manager.local.conf").toString();
-        assertEquals(List.of(54, 62, 63, 64, 65), errors.stream()
+        assertEquals(List.of(54, 63, 64, 65), errors.stream()
                 .map(l -> Integer.parseInt(l.substring(("not translated: " + file + ":").length()).split(":")[0]))
                 .toList(), run.err());
-        for (int line : List.of(54, 62, 63, 64, 65)) {
+        for (int line : List.of(54, 63, 64, 65)) {
             assertTrue(run.out().contains("# NOT TRANSLATED (line " + line + ")"), "line " + line);
         }
         assertTrue(run.out().contains("#   hour < 9 or hour >= 17"), "the custom block's code is kept as comments");
@@ -91,6 +91,12 @@ class ImportConfigTest {
         assertEquals("milter.g.applicable_conditions = Trust, S25R",
                 translate(Map.of("g", List.of("Remote Network")), "define_milter('g') { |m|",
                         "  m.applicable_conditions = ['Trust']", "  m.add_applicable_condition('S25R')", "}").getLast());
+    }
+
+    @Test
+    void theNetstatConnectionCheckerBecomesTheCheckInterval() {
+        assertEquals(List.of("manager.connection_check_interval = 5", "manager.connection_check_interval = 2.5"),
+                translate(Map.of(), "manager.use_netstat_connection_checker", "manager.use_netstat_connection_checker(2.5)"));
     }
 
     @Test

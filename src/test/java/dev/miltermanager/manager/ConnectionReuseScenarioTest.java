@@ -72,6 +72,7 @@ class ConnectionReuseScenarioTest {
         assertEquals(1, session.commands().stream().filter(Command.Negotiate.class::isInstance).count(),
                 "negotiated once");
         assertEquals(0, manager.statistics().children().get("kept").connectFailures());
+        assertEquals(2, manager.statistics().children().get("kept").keptConnectionsUsed());
     }
 
     @Test
@@ -123,7 +124,7 @@ class ConnectionReuseScenarioTest {
     }
 
     @Test
-    void aKeptConnectionThatHangsIsAFailureAndIsNotRetried() throws Exception {
+    void aKeptConnectionThatHangsIsAFailureIsNotRetriedAndEndsReuseForTheChild() throws Exception {
         FakeMilter fake = fx.fake(s -> s.on(Stage.CONNECT, (session, command) -> session.commands().stream()
                 .anyMatch(Command.QuitNewConnection.class::isInstance) ? FakeReply.SILENCE : null));
         MilterManager manager = fx.manager(child("kept", fake).reuseConnection(true)
@@ -133,6 +134,14 @@ class ConnectionReuseScenarioTest {
         postfixSession(manager, "<two@example.org>");
 
         assertEquals(1, fake.sessions().size(), "no second connection: " + fake.transcript());
+        assertEquals(1, manager.statistics().children().get("kept").failures(Stage.CONNECT));
+
+        // the child may not implement K: connections to it are no longer kept, so the next sessions work
+        assertEquals(List.of(new Response.Continue()), postfixSession(manager, "<three@example.org>"));
+        assertEquals(List.of(new Response.Continue()), postfixSession(manager, "<four@example.org>"));
+        List<FakeSession> sessions = fake.awaitConnections(3, WAIT);
+        assertEquals(3, sessions.size(), fake.transcript());
+        assertEquals("quit", trace(FanOutFixture.ended(sessions.get(1))).getLast(), "not kept, not K");
         assertEquals(1, manager.statistics().children().get("kept").failures(Stage.CONNECT));
     }
 

@@ -48,6 +48,9 @@ final class StatusReport {
             }
             item(s, "reachable", reachable(c));
             item(s, "connect-failures", Long.toString(c.connectFailures()));
+            if (child.reuseConnection()) {
+                item(s, "kept-connections-used", Long.toString(c.keptConnectionsUsed()));
+            }
             item(s, "answers", answers(c));
             item(s, "failures", failures(c));
             item(s, "mean-latency", latencies(c));
