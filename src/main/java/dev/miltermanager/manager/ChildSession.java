@@ -3,8 +3,6 @@ package dev.miltermanager.manager;
 import dev.miltermanager.client.EndOfMessageResult;
 import dev.miltermanager.client.MilterClient;
 import dev.miltermanager.client.MilterClientException;
-import dev.miltermanager.client.MilterConnectException;
-import dev.miltermanager.client.MilterTimeoutException;
 import dev.miltermanager.client.Negotiated;
 import dev.miltermanager.policy.ApplicabilityPolicy;
 import dev.miltermanager.protocol.Action;
@@ -22,8 +20,8 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * One child milter within one MTA session: its client, where it stands (alive, in the current message), and what it
- * answered last. Every fault of the child is caught here and turned into its fallback status; the child is then
+ * One child milter within one MTA session: its connection ({@link ChildLink}), where it stands (alive, in the current
+ * message), and what it answered last. Every fault of the child is caught here and turned into its fallback status; the child is then
  * dropped for the session. Used by the session's thread (and, while the session opens, by one worker).
  */
 final class ChildSession {
@@ -36,21 +34,8 @@ final class ChildSession {
     final int index;
     private final String tag;
     private final ChildStatistics statistics;
-    private final ChildConnections connections;
-    /** Volatile: {@link #disconnect()} reads it from another thread. Null before opening and once kept. */
-    private volatile MilterClient client;
-    /** The offer the child was (or will be) negotiated with; the kept connections it may use are keyed by it. */
-    private Command.Negotiate offer;
-    /** Where the connection stands for {@link ChildConfig#reuseConnection() reuse}. */
-    private Reuse reuse = Reuse.NO;
-    /**
-     * A kept connection whose first answer has not been read yet: the child may have closed it meanwhile (it
-     * restarted, or its own idle timeout passed), so a failure other than a timeout is retried once on a new
-     * connection, with {@link #firstEvent}.
-     */
-    private boolean untested;
-    private FirstEvent firstEvent;
-    private Negotiated negotiated;
+    /** The connection: {@link #disconnect()} and {@link #close()} may use it from another thread. */
+    private final ChildLink link;
     private boolean alive;
     private boolean inMessage;
     private boolean failed;
@@ -62,17 +47,10 @@ final class ChildSession {
     /** Macros set for this child by its policies from MAIL on; kept for the message (cleared at the next MAIL). */
     private final Map<String, String> messageMacros = new HashMap<>();
 
-    /** Whether the connection can be kept for another session: ready for a CONNECT, or right after end of message. */
-    private enum Reuse { READY, AFTER_END_OF_MESSAGE, NO }
-
-    /** The first event written on a kept connection, to write again on a new one. */
-    private record FirstEvent(Command event, Map<String, String> macros) {
-    }
-
     ChildSession(ChildConfig config, int index, String tag, ChildStatistics statistics,
             ChildConnections connections) {
         this.config = config;
-        this.connections = connections;
+        this.link = new ChildLink(config, connections, tag);
         this.conditions = config.conditions().toArray(ApplicabilityPolicy[]::new);
         this.conditionNames = conditions.length == 0 ? new String[0]
                 : config.conditionNames().toArray(String[]::new);
@@ -90,29 +68,18 @@ final class ChildSession {
      * connections and one is there; returns whether it did. Otherwise {@link #open} connects.
      */
     boolean openKept(Command.Negotiate offer) {
-        this.offer = offer;
-        if (!config.reuseConnection()) {
+        if (!link.takeKept(offer)) {
             return false;
         }
-        ChildConnections.Idle kept = connections.take(ChildConnections.Key.of(config, offer));
-        if (kept == null) {
-            return false;
-        }
-        client = kept.client();
-        negotiated = kept.negotiated();
         alive = true;
-        untested = true;
-        reuse = Reuse.READY;
         statistics.recordKeptConnectionUsed();
-        LOG.log(Level.TRACE, () -> "[milter][reuse](" + tag + "): " + name() + ": a kept connection");
         return true;
     }
 
     /** Connects and negotiates; returns false (and logs) when the child cannot be used for this session. */
     boolean open(Command.Negotiate offer) {
-        this.offer = offer;
         try {
-            connectAndNegotiate();
+            link.open(offer);
             alive = true;
             return true;
         } catch (MilterClientException e) {
@@ -121,30 +88,8 @@ final class ChildSession {
         }
     }
 
-    /**
-     * A new connection, negotiated. A child that cannot be connected and has a start command is started and
-     * connected again (a refused connection is retried while the start wait lasts, since a socket file exists a
-     * moment before its milter listens).
-     */
-    private void connectAndNegotiate() {
-        try {
-            client = MilterClient.connect(config.connectionSpec(), config.clientOptions());
-        } catch (MilterConnectException e) {
-            if (config.command().isEmpty()) {
-                throw e;
-            }
-            LOG.log(Level.INFO, () -> "[milter][connect][error](" + tag + "): " + name() + ": " + e.getMessage()
-                    + "; starting it");
-            long retryUntil = ChildLauncher.start(config, tag);
-            client = ChildLauncher.connect(
-                    () -> MilterClient.connect(config.connectionSpec(), config.clientOptions()), retryUntil);
-        }
-        negotiated = client.negotiate(offer);
-        reuse = Reuse.READY;
-    }
-
     Negotiated negotiated() {
-        return negotiated;
+        return link.negotiated();
     }
 
     boolean isAlive() {
@@ -189,6 +134,7 @@ final class ChildSession {
 
     /** Whether the child negotiated any action that changes the message. */
     boolean modifies() {
+        Negotiated negotiated = link.negotiated();
         return negotiated != null && (negotiated.actions() & Action.MODIFICATIONS) != 0;
     }
 
@@ -205,14 +151,11 @@ final class ChildSession {
     /** Writes one event without reading the answer: {@link Posted#await()} does. A fault yields the fallback. */
     Posted post(Stage stage, Command event, Map<String, String> macros) {
         lastState = stateName(stage);
-        reuse = Reuse.NO;
         long start = System.nanoTime();
         Map<String, String> all = withPolicyMacros(macros);
-        if (untested) {
-            firstEvent = new FirstEvent(event, all);
-        }
+        link.sending(event, all);
         try {
-            return new Posted(this, stage, start, client.post(event, all), null);
+            return new Posted(this, stage, start, link.client().post(event, all), null);
         } catch (MilterClientException e) {
             return new Posted(this, stage, start, null, failed(stage, e, start));
         }
@@ -223,31 +166,11 @@ final class ChildSession {
      * was kept), the event again on a new connection; otherwise the fallback.
      */
     private Outcome failed(Stage stage, MilterClientException e, long startNanos) {
-        if (untested && e instanceof MilterTimeoutException) {
-            // a child that ignores K drops the CONNECT after it: keep it from costing every later session a timeout
-            connections.refuse(config);
-            LOG.log(Level.WARNING, () -> "[milter][reuse][off](" + tag + "): " + name() + ": no answer on a kept "
-                    + "connection (" + e.getMessage() + "); its connections are no longer kept: does it implement "
-                    + "K (quit, new connection follows)? Set milter." + name() + ".reuse_connection = no");
-        }
-        if (!untested || firstEvent == null || e instanceof MilterTimeoutException) {
-            return failure(stage, e, startNanos);
-        }
-        untested = false;
-        LOG.log(Level.INFO, () -> "[milter][reuse][retry](" + tag + "): " + name() + ": the kept connection failed ("
-                + e.getMessage() + "); connecting again");
-        client.close();
         try {
-            Negotiated kept = negotiated;
-            connectAndNegotiate();
-            if (!negotiated.equals(kept)) {
-                LOG.log(Level.INFO, () -> "[milter][reuse][retry](" + tag + "): " + name() + ": negotiated "
-                        + negotiated + " on the new connection, " + kept + " on the kept one");
-            }
-            reuse = Reuse.NO;
-            return record(stage, client.send(firstEvent.event(), firstEvent.macros()), startNanos);
-        } catch (MilterClientException again) {
-            return failure(stage, again, startNanos);
+            Response.Decision again = link.retryOnNewConnection(e);
+            return again != null ? record(stage, again, startNanos) : failure(stage, e, startNanos);
+        } catch (MilterClientException retried) {
+            return failure(stage, retried, startNanos);
         }
     }
 
@@ -274,71 +197,46 @@ final class ChildSession {
     /** Sends end of message; edits are passed to {@code listener} as they arrive. */
     EndOfMessageOutcome endOfMessage(Map<String, String> macros, Consumer<? super Response> listener) {
         lastState = stateName(Stage.EOM);
-        reuse = Reuse.NO;
-        untested = false;
+        link.endingMessage();
         long start = System.nanoTime();
         try {
-            EndOfMessageResult result = client.endOfMessage(withPolicyMacros(macros), listener);
-            reuse = Reuse.AFTER_END_OF_MESSAGE;
+            EndOfMessageResult result = link.client().endOfMessage(withPolicyMacros(macros), listener);
+            link.endedMessage();
             return new EndOfMessageOutcome(record(Stage.EOM, result.decision(), start), result);
         } catch (MilterClientException e) {
             return new EndOfMessageOutcome(failure(Stage.EOM, e, start), null);
         }
     }
 
-    /**
-     * Sends ABORT, except right after end of message to a child whose connection may be kept: the message is over
-     * for the child (libmilter drops such an ABORT), and a {@code K} after an ABORT is not taken.
-     */
+    /** Sends ABORT, except where a kept connection must not have it ({@link ChildLink#skipsAbort()}). */
     void abort() {
         inMessage = false;
-        if (!alive || reuse == Reuse.AFTER_END_OF_MESSAGE && config.reuseConnection()) {
+        if (!alive || link.skipsAbort()) {
             return;
         }
-        reuse = Reuse.NO;
+        link.aborting();
         try {
-            client.abort();
+            link.client().abort();
         } catch (MilterClientException e) {
             fail("abort", e);
         }
     }
 
     /**
-     * Quits the child for the rest of the connection: its connection is kept for another session when the child
-     * reuses connections and it is ready for a CONNECT or right after end of message (then the child is told
-     * {@code K}); otherwise QUIT closes it.
+     * Quits the child for the rest of the connection: QUIT, or the connection is kept for another session
+     * ({@link ChildLink#release}).
      */
     void quit() {
         inMessage = false;
         alive = false;
-        MilterClient c = client;
-        if (c == null) {
-            return;
-        }
-        if (config.reuseConnection() && reuse != Reuse.NO && !failed && c.isOpen()) {
-            try {
-                if (reuse == Reuse.AFTER_END_OF_MESSAGE) {
-                    c.quitNewConnection();
-                }
-                client = null;
-                connections.keep(ChildConnections.Key.of(config, offer), c, negotiated);
-                return;
-            } catch (MilterClientException | IllegalStateException e) {
-                LOG.log(Level.DEBUG, () -> "[milter][reuse](" + tag + "): " + name() + ": not kept: " + e.getMessage());
-            } finally {
-                reuse = Reuse.NO;
-            }
-        }
-        c.quit();
+        link.release(!failed);
     }
 
     /** Closes without QUIT (session teardown after the MTA vanished). */
     void close() {
         alive = false;
         inMessage = false;
-        if (client != null) {
-            client.close();
-        }
+        link.close();
     }
 
     /**
@@ -346,10 +244,7 @@ final class ChildSession {
      * once; the session's thread then finds the child failed.
      */
     void disconnect() {
-        MilterClient c = client;
-        if (c != null) {
-            c.close();
-        }
+        link.close();
     }
 
     /** The statistics line of the C milter manager: {@code [milter][end][state][status][elapsed](tag): name}. */
@@ -368,7 +263,7 @@ final class ChildSession {
     }
 
     private Outcome record(Stage stage, Response.Decision decision, long startNanos) {
-        untested = false;
+        link.answered();
         Status real = Status.of(decision);
         lastStatus = real;
         statistics.record(stage, real, System.nanoTime() - startNanos);
@@ -393,9 +288,7 @@ final class ChildSession {
         failed = true;
         alive = false;
         inMessage = false;
-        if (client != null) {
-            client.close();
-        }
+        link.close();
     }
 
     /** The reference's name of a state, for log lines. */
