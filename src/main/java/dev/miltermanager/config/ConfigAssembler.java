@@ -28,7 +28,8 @@ final class ConfigAssembler {
                 .fallbackStatus(managerValue("manager.fallback_status"))
                 .fallbackStatusAtDisconnect(managerValue("manager.fallback_status_at_disconnect"))
                 .chunkSize(managerValue("manager.chunk_size"))
-                .maxBodyBytesInMemory(managerValue("manager.max_body_bytes_in_memory"));
+                .maxBodyBytesInMemory(managerValue("manager.max_body_bytes_in_memory"))
+                .deferContentReplies(managerValue("manager.defer_content_replies"));
         Path tmp = managerValue("manager.temporary_directory");
         if (tmp != null) {
             b.temporaryDirectory(tmp);

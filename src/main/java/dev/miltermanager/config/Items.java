@@ -71,6 +71,9 @@ final class Items {
             used("manager.connection_check_interval", ValueType.seconds(false), java.time.Duration.ZERO,
                     "seconds between checks, while a session waits for its children, that the SMTP client is still "
                             + "connected (Linux /proc/net/tcp); 0 = never"),
+            used("manager.defer_content_replies", ValueType.BOOLEAN, false, "(ours) ask the MTA not to wait for "
+                    + "the answers to headers, end of headers and body chunks; a child's reject there is given at end "
+                    + "of message"),
             used("manager.chunk_size", ValueType.CHUNK_SIZE, MilterManagerConfig.DEFAULT_CHUNK_SIZE,
                     "body bytes per packet sent to children after the first and for a replaced body"),
             ignored("manager.max_pending_finished_sessions", ValueType.COUNT, 0, "finished sessions are freed at once"),

@@ -35,11 +35,16 @@ import java.util.Set;
  *     never
  * @param connectionChecker what tells whether the SMTP client is still there (default
  *     {@link ConnectionChecker#none()}; {@link ConnectionChecker#procNetTcp()} on Linux)
+ * @param deferContentReplies whether the MTA is asked not to wait for an answer to each header, the end of headers
+ *     and each body chunk ({@code NR_HDR}, {@code NR_EOH}, {@code NR_BODY} where it offers them); a child's final
+ *     answer at one of them is given at end of message, which Postfix and Sendmail report to the SMTP client at the
+ *     same point anyway, after the message's final dot ({@code manager.defer_content_replies}; off by default; not
+ *     in the reference)
  */
 public record MilterManagerConfig(ConnectionSpec connectionSpec, ListenOptions listenOptions, int maxConnections,
         Status fallbackStatus, Status fallbackStatusAtDisconnect, int chunkSize, long maxBodyBytesInMemory,
         Path temporaryDirectory, List<ChildConfig> children, Duration connectionCheckInterval,
-        ConnectionChecker connectionChecker) {
+        ConnectionChecker connectionChecker, boolean deferContentReplies) {
 
     public static final ConnectionSpec DEFAULT_CONNECTION_SPEC = ConnectionSpec.parse("inet:10025@[127.0.0.1]");
     public static final int DEFAULT_MAX_CONNECTIONS = 0;
@@ -78,6 +83,15 @@ public record MilterManagerConfig(ConnectionSpec connectionSpec, ListenOptions l
         }
     }
 
+    /** A configuration without {@link #deferContentReplies()}: the shape this record had before it was added. */
+    public MilterManagerConfig(ConnectionSpec connectionSpec, ListenOptions listenOptions, int maxConnections,
+            Status fallbackStatus, Status fallbackStatusAtDisconnect, int chunkSize, long maxBodyBytesInMemory,
+            Path temporaryDirectory, List<ChildConfig> children, Duration connectionCheckInterval,
+            ConnectionChecker connectionChecker) {
+        this(connectionSpec, listenOptions, maxConnections, fallbackStatus, fallbackStatusAtDisconnect, chunkSize,
+                maxBodyBytesInMemory, temporaryDirectory, children, connectionCheckInterval, connectionChecker, false);
+    }
+
     private static void requireFallback(Status status, String item) {
         Objects.requireNonNull(status, item);
         if (!(status == Status.ACCEPT || status.isFinal())) {
@@ -100,7 +114,8 @@ public record MilterManagerConfig(ConnectionSpec connectionSpec, ListenOptions l
                 .maxConnections(maxConnections).fallbackStatus(fallbackStatus)
                 .fallbackStatusAtDisconnect(fallbackStatusAtDisconnect).chunkSize(chunkSize)
                 .maxBodyBytesInMemory(maxBodyBytesInMemory).temporaryDirectory(temporaryDirectory)
-                .connectionCheck(connectionCheckInterval, connectionChecker);
+                .connectionCheck(connectionCheckInterval, connectionChecker)
+                .deferContentReplies(deferContentReplies);
         children.forEach(b::addChild);
         return b;
     }
@@ -118,6 +133,7 @@ public record MilterManagerConfig(ConnectionSpec connectionSpec, ListenOptions l
         private final List<ChildConfig> children = new ArrayList<>();
         private Duration connectionCheckInterval = Duration.ZERO;
         private ConnectionChecker connectionChecker = ConnectionChecker.none();
+        private boolean deferContentReplies;
 
         private Builder() {
         }
@@ -172,6 +188,16 @@ public record MilterManagerConfig(ConnectionSpec connectionSpec, ListenOptions l
             return this;
         }
 
+        /**
+         * Whether the MTA is asked not to wait for the answers to headers, end of headers and body chunks (the
+         * no-reply flags, where it offers them): a child's final answer there is given at end of message instead.
+         * Off by default.
+         */
+        public Builder deferContentReplies(boolean defer) {
+            this.deferContentReplies = defer;
+            return this;
+        }
+
         /** Appends a child; children are used in the order added. */
         public Builder addChild(ChildConfig child) {
             children.add(Objects.requireNonNull(child, "child"));
@@ -181,7 +207,7 @@ public record MilterManagerConfig(ConnectionSpec connectionSpec, ListenOptions l
         public MilterManagerConfig build() {
             return new MilterManagerConfig(connectionSpec, listenOptions, maxConnections, fallbackStatus,
                     fallbackStatusAtDisconnect, chunkSize, maxBodyBytesInMemory, temporaryDirectory, children,
-                    connectionCheckInterval, connectionChecker);
+                    connectionCheckInterval, connectionChecker, deferContentReplies);
         }
     }
 }

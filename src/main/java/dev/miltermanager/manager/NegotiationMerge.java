@@ -9,6 +9,7 @@ import dev.miltermanager.protocol.Response;
 import dev.miltermanager.protocol.Stage;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,8 @@ import java.util.Set;
  *   <li>actions: the union of the children's, within the MTA's offer;</li>
  *   <li>no "don't send" flag ever: conditions and children need every event;</li>
  *   <li>a "no reply" flag only where the MTA offered it and no child answers that event (it asked for no reply or
- *       not to receive the event);</li>
+ *       not to receive the event), and, with {@link MilterManagerConfig#deferContentReplies()}, for headers, end of
+ *       headers and body chunks (the content events) wherever the MTA offered it;</li>
  *   <li>SKIP, RCPT_REJ and HDR_LEADSPC where the MTA offered them and some child asked; never a larger data size;</li>
  *   <li>macro lists: per stage, the union of the children's lists (with SETSYMLIST, if offered).</li>
  * </ul>
@@ -44,7 +46,10 @@ final class NegotiationMerge {
         return new Response.Negotiate(Math.min(MAX_VERSION, mta.version()), 0, 0);
     }
 
-    static Response.Negotiate merge(Command.Negotiate mta, List<Negotiated> children) {
+    /** The content events, whose answers {@link MilterManagerConfig#deferContentReplies()} gives at end of message. */
+    private static final Set<Stage> CONTENT = EnumSet.of(Stage.HEADER, Stage.EOH, Stage.BODY);
+
+    static Response.Negotiate merge(Command.Negotiate mta, List<Negotiated> children, boolean deferContentReplies) {
         int actions = 0;
         int abilities = 0;
         Map<MacroStage, Set<String>> macros = new EnumMap<>(MacroStage.class);
@@ -61,13 +66,13 @@ final class NegotiationMerge {
         if (!Action.SET_MACRO_LIST.in(actions)) {
             macros.clear();
         }
-        int protocol = (abilities & mta.protocol()) | noReplyFlags(mta, children);
+        int protocol = (abilities & mta.protocol()) | noReplyFlags(mta, children, deferContentReplies);
         Map<MacroStage, List<String>> lists = new EnumMap<>(MacroStage.class);
         macros.forEach((stage, names) -> lists.put(stage, new ArrayList<>(names)));
         return new Response.Negotiate(Math.min(MAX_VERSION, mta.version()), actions, protocol, lists);
     }
 
-    private static int noReplyFlags(Command.Negotiate mta, List<Negotiated> children) {
+    private static int noReplyFlags(Command.Negotiate mta, List<Negotiated> children, boolean deferContentReplies) {
         if (children.isEmpty()) {
             return 0;
         }
@@ -77,7 +82,8 @@ final class NegotiationMerge {
             if (noReply == null || !noReply.in(mta.protocol())) {
                 continue;
             }
-            boolean silent = children.stream().allMatch(c -> !c.isSent(stage) || !c.expectsReply(stage));
+            boolean silent = deferContentReplies && CONTENT.contains(stage)
+                    || children.stream().allMatch(c -> !c.isSent(stage) || !c.expectsReply(stage));
             if (silent) {
                 flags |= noReply.bit();
             }

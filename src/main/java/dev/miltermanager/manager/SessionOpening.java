@@ -56,7 +56,8 @@ record SessionOpening(List<ChildSession> children, Response.Negotiate agreed, St
                     + " without the other children");
         }
         Response.Negotiate agreed = pending != null ? NegotiationMerge.withoutChildren(offer)
-                : NegotiationMerge.merge(offer, alive.stream().map(ChildSession::negotiated).toList());
+                : NegotiationMerge.merge(offer, alive.stream().map(ChildSession::negotiated).toList(),
+                        runtime.config().deferContentReplies());
         return new SessionOpening(List.copyOf(sessions), agreed, pending);
     }
 }

@@ -133,14 +133,16 @@ class PostfixChainingVersusManagerTest {
     }
 
     /**
-     * With {@code reuse_connection} the manager keeps its connections to the children between SMTP sessions and
-     * starts the next session on them with {@code K}: the SMTP replies, the delivered mail and the events the real
-     * children see stay the same, but for the negotiations left out.
+     * The two options for speed: with {@code reuse_connection} the manager keeps its connections to the children
+     * between SMTP sessions and starts the next session on them with {@code K}; with {@code defer_content_replies}
+     * Postfix does not wait for the manager's answers to headers and body, and the lottery reject comes at end of
+     * message. The SMTP replies, the delivered mail and the events the real children see stay the same, but for the
+     * negotiations left out.
      */
     @Test
-    void keptChildConnectionsChangeNothingButTheNegotiations() {
+    void theOptionsForSpeedChangeNothingButTheNegotiations() {
         Pass reused = Pass.managed(PostfixChainingVersusManagerTest::sameMail, 4, managerWith(Status.ACCEPT,
-                kept(a), kept(b), kept(c)), Map.of());
+                kept(a), kept(b), kept(c)).toBuilder().deferContentReplies(true).build(), Map.of());
 
         assertEquals(managed.transcripts(), reused.transcripts());
         assertEquals(managed.delivered(), reused.delivered());
@@ -151,6 +153,31 @@ class PostfixChainingVersusManagerTest {
             long after = negotiations(reused.logs().get(child));
             assertTrue(after < before, () -> child + " negotiated " + after + " times with kept connections, "
                     + before + " without");
+        }
+    }
+
+    /**
+     * A child that cannot modify the message is fed in step, so its reject at a header reaches Postfix at that
+     * header; with {@code defer_content_replies} it reaches Postfix at end of message. Postfix gives the SMTP client
+     * the same reply either way, after the message's final dot.
+     */
+    @Test
+    void aHeaderRejectGivenAtEndOfMessageGivesTheSameSmtpReply() throws IOException {
+        try (FakeMilter reader = FakeMilter.builder().actions(0)
+                .on(Stage.HEADER, "lottery", FakeReply.replyCode("550 5.7.1 no lottery here"))
+                .start()) {
+            IntFunction<List<String>> mail = port -> List.of(
+                    oneMessage(port, List.of("one@example.net"), message("lottery", "You won the lottery", "Hi.\n")),
+                    oneMessage(port, List.of("one@example.net"), message("fine", "hello", "Hi.\n")));
+            MilterManagerConfig config = managerWith(Status.ACCEPT,
+                    ChildConfig.builder("reader", reader.connectionSpec()).build());
+            Pass atHeader = Pass.managed(mail, 1, config, Map.of());
+            Pass atEnd = Pass.managed(mail, 1, config.toBuilder().deferContentReplies(true).build(), Map.of());
+
+            assertEquals(atHeader.transcripts(), atEnd.transcripts());
+            assertEquals(atHeader.delivered(), atEnd.delivered());
+            String rejected = atEnd.transcripts().getFirst();
+            assertTrue(rejected.contains("> <message>\n< 550 5.7.1 no lottery here"), rejected);
         }
     }
 
