@@ -21,8 +21,8 @@ import java.util.function.Function;
 
 /**
  * One child milter within one MTA session: its connection ({@link ChildLink}), where it stands (alive, in the current
- * message), and what it answered last. Every fault of the child is caught here and turned into its fallback status; the child is then
- * dropped for the session. Used by the session's thread (and, while the session opens, by one worker).
+ * message), and what it answered last. Every fault of the child is caught here and turned into its fallback status;
+ * the child is then dropped for the session. Used by the session's thread (and, while the session opens, by one worker).
  */
 final class ChildSession {
     private static final System.Logger LOG = System.getLogger(ChildSession.class.getName());

@@ -81,6 +81,7 @@ class ConfigurationLoaderTest {
                 manager.fallback_status_at_disconnect = reject
                 manager.chunk_size = 4096
                 manager.max_body_bytes_in_memory = 1024
+                manager.defer_content_replies = yes
                 manager.temporary_directory = /var/tmp
                 manager.pid_file = /run/mm.pid
                 log.level = warning|statistics
@@ -97,6 +98,7 @@ class ConfigurationLoaderTest {
         assertEquals(Status.REJECT, m.fallbackStatusAtDisconnect());
         assertEquals(4096, m.chunkSize());
         assertEquals(1024, m.maxBodyBytesInMemory());
+        assertTrue(m.deferContentReplies());
         assertEquals(Path.of("/var/tmp"), m.temporaryDirectory());
         DaemonSettings d = c.daemon();
         assertEquals(Optional.of(Path.of("/run/mm.pid")), d.pidFile());
@@ -113,6 +115,7 @@ class ConfigurationLoaderTest {
     @Test
     void aConnectionCheckIntervalChecksThroughProcNetTcp() throws Exception {
         assertEquals(Duration.ZERO, load("").manager().connectionCheckInterval(), "never by default");
+        assertFalse(load("").manager().deferContentReplies(), "off by default");
         MilterManagerConfig m = load("manager.connection_check_interval = 2.5\n").manager();
         assertEquals(Duration.ofMillis(2500), m.connectionCheckInterval());
         assertEquals("ProcNetTcpChecker", m.connectionChecker().getClass().getSimpleName());

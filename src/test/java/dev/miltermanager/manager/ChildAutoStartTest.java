@@ -19,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,31 +93,26 @@ class ChildAutoStartTest {
 
     @Test
     void aDownChildIsStartedByItsCommandAndServesTheSessionThatFoundItDown() throws Exception {
+        startedChildServesTheSession(this::startCommand);
+    }
+
+    @Test
+    void aSocketThatRefusesConnectionsForAWhileAfterItAppearsIsRetriedWithinTheStartWait() throws Exception {
+        startedChildServesTheSession(this::slowListenerCommand);
+    }
+
+    /** One session with a child whose socket is down and whose start command is {@code command(socket, counter)}. */
+    private void startedChildServesTheSession(BiFunction<Path, Path, List<String>> command) throws Exception {
         Path socket = dir.resolve("child.sock");
         Path counter = dir.resolve("starts");
         MilterManagerConfig config = MilterManagerConfig.builder()
-                .addChild(child(startCommand(socket, counter), socket, Duration.ofSeconds(30))).build();
+                .addChild(child(command.apply(socket, counter), socket, Duration.ofSeconds(30))).build();
         try (MilterManager manager = MilterManager.create(config); ManagerSession session = manager.openSession()) {
             assertTrue(session.handle(OFFER).getFirst() instanceof Response.Negotiate n
                     && Action.ADD_HEADERS.in(n.actions()), "the started child's actions are offered");
             assertEquals(List.of(new Response.AddHeader("X-Started", "yes"), new Response.Continue()),
                     passMessage(session));
             assertEquals(0, manager.statistics().children().get("startable").failures(Stage.CONNECT));
-        }
-        assertEquals(1, lines(counter));
-    }
-
-    @Test
-    void aSocketThatRefusesConnectionsForAWhileAfterItAppearsIsRetriedWithinTheStartWait() throws Exception {
-        Path socket = dir.resolve("child.sock");
-        Path counter = dir.resolve("starts");
-        MilterManagerConfig config = MilterManagerConfig.builder()
-                .addChild(child(slowListenerCommand(socket, counter), socket, Duration.ofSeconds(30))).build();
-        try (MilterManager manager = MilterManager.create(config); ManagerSession session = manager.openSession()) {
-            assertTrue(session.handle(OFFER).getFirst() instanceof Response.Negotiate n
-                    && Action.ADD_HEADERS.in(n.actions()), "the started child's actions are offered");
-            assertEquals(List.of(new Response.AddHeader("X-Started", "yes"), new Response.Continue()),
-                    passMessage(session));
         }
         assertEquals(1, lines(counter));
     }
