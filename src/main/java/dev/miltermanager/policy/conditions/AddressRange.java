@@ -24,10 +24,8 @@ record AddressRange(byte[] network, int prefix, String written) {
         if (!(IPV4.matcher(address).matches() || IPV6.matcher(address).matches())) {
             throw new InvalidConditionParameterException(p, expected);
         }
-        byte[] bytes;
-        try {
-            bytes = InetAddress.getByName(address).getAddress();
-        } catch (UnknownHostException e) {
+        byte[] bytes = literal(address);
+        if (bytes == null) {
             throw new InvalidConditionParameterException(p, expected);
         }
         int bits = bytes.length * 8;
@@ -43,6 +41,31 @@ record AddressRange(byte[] network, int prefix, String written) {
             }
         }
         return new AddressRange(mask(bytes, prefix), prefix, v);
+    }
+
+    /**
+     * The bytes of an IPv4 literal (each part 0 to 255) or an IPv6 one, or null. IPv4 is read here because the JDK
+     * looks up a dotted quad with a part above 255 ({@code 127.0.0.300}) as a host name; brackets keep it from doing
+     * so for IPv6.
+     */
+    private static byte[] literal(String address) {
+        if (IPV4.matcher(address).matches()) {
+            String[] parts = address.split("\\.");
+            byte[] bytes = new byte[4];
+            for (int i = 0; i < 4; i++) {
+                int part = Integer.parseInt(parts[i]);
+                if (part > 255) {
+                    return null;
+                }
+                bytes[i] = (byte) part;
+            }
+            return bytes;
+        }
+        try {
+            return InetAddress.getByName("[" + address + "]").getAddress();
+        } catch (UnknownHostException e) {
+            return null;
+        }
     }
 
     boolean contains(InetAddress address) {

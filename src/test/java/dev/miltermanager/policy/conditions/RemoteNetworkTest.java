@@ -66,7 +66,8 @@ class RemoteNetworkTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mail.example.com", "192.0.2.0/33", "2001:db8::/129", "192.0.2/24", "192.0.2.0/x", "", "1.2.3.4.5"})
+    @ValueSource(strings = {"mail.example.com", "192.0.2.0/33", "2001:db8::/129", "192.0.2/24", "192.0.2.0/x", "", "1.2.3.4.5",
+        "127.0.0.300", "2001:db8:::1", "::ffff:1.2.3.999"})
     void badAddressesNameTheirOrigin(String value) {
         var e = assertThrows(InvalidConditionParameterException.class, () -> ConditionCatalog.load(
                 List.of(new ConditionParameter("remote_network.add_local_address", value, "mm.conf:7"))));
