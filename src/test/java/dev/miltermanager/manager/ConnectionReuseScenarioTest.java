@@ -128,7 +128,7 @@ class ConnectionReuseScenarioTest {
         FakeMilter fake = fx.fake(s -> s.on(Stage.CONNECT, (session, command) -> session.commands().stream()
                 .anyMatch(Command.QuitNewConnection.class::isInstance) ? FakeReply.SILENCE : null));
         MilterManager manager = fx.manager(child("kept", fake).reuseConnection(true)
-                .readingTimeout(Duration.ofMillis(300)).build());
+                .readingTimeout(Duration.ofSeconds(1)).build());
 
         postfixSession(manager, "<one@example.org>");
         postfixSession(manager, "<two@example.org>");
