@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,14 @@ final class ChildConnections implements AutoCloseable {
             return name.equals(child.name()) && spec.equals(child.connectionSpec())
                     && options.equals(child.clientOptions());
         }
+
+        ChildId child() {
+            return new ChildId(name, spec);
+        }
+    }
+
+    /** A child as {@link #refuse} tells it apart: its name and where it listens. */
+    private record ChildId(String name, ConnectionSpec spec) {
     }
 
     /** A connection ready for CONNECT, negotiated as {@code negotiated}, unused since {@code sinceNanos}. */
@@ -55,7 +64,7 @@ final class ChildConnections implements AutoCloseable {
     private final Condition changed = lock.newCondition();
     private final Map<Key, ArrayDeque<Idle>> idle = new HashMap<>();
     /** Children (name and spec) whose connections are no longer kept: one did not answer after {@code K}. */
-    private final Set<List<Object>> refused = new java.util.HashSet<>();
+    private final Set<ChildId> refused = new HashSet<>();
     private boolean closed;
     private Thread sweeper;
 
@@ -70,7 +79,7 @@ final class ChildConnections implements AutoCloseable {
     Idle take(Key key) {
         lock.lock();
         try {
-            if (refused.contains(List.of(key.name(), key.spec()))) {
+            if (refused.contains(key.child())) {
                 return null;
             }
             ArrayDeque<Idle> kept = idle.get(key);
@@ -89,7 +98,7 @@ final class ChildConnections implements AutoCloseable {
         boolean kept = false;
         lock.lock();
         try {
-            if (!closed && !refused.contains(List.of(key.name(), key.spec()))) {
+            if (!closed && !refused.contains(key.child())) {
                 ArrayDeque<Idle> queue = idle.computeIfAbsent(key, k -> new ArrayDeque<>());
                 if (queue.size() < MAX_IDLE_PER_CHILD) {
                     queue.addFirst(new Idle(client, negotiated, System.nanoTime()));
@@ -110,13 +119,14 @@ final class ChildConnections implements AutoCloseable {
      * answer on a kept connection, so it may not implement {@code K}.
      */
     void refuse(ChildConfig child) {
+        ChildId id = new ChildId(child.name(), child.connectionSpec());
         List<Idle> dropped = new ArrayList<>();
         lock.lock();
         try {
-            refused.add(List.of(child.name(), child.connectionSpec()));
+            refused.add(id);
             for (Iterator<Map.Entry<Key, ArrayDeque<Idle>>> it = idle.entrySet().iterator(); it.hasNext(); ) {
                 Map.Entry<Key, ArrayDeque<Idle>> entry = it.next();
-                if (entry.getKey().name().equals(child.name()) && entry.getKey().spec().equals(child.connectionSpec())) {
+                if (entry.getKey().child().equals(id)) {
                     dropped.addAll(entry.getValue());
                     it.remove();
                 }
