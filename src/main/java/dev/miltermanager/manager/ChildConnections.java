@@ -16,6 +16,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
@@ -60,6 +61,7 @@ final class ChildConnections implements AutoCloseable {
     }
 
     private final Duration idleTime;
+    private final ThreadFactory threads;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final Map<Key, ArrayDeque<Idle>> idle = new HashMap<>();
@@ -68,11 +70,13 @@ final class ChildConnections implements AutoCloseable {
     private boolean closed;
     private Thread sweeper;
 
-    ChildConnections(Duration idleTime) {
+    /** @param threads makes the sweeper's thread, started with the first kept connection */
+    ChildConnections(Duration idleTime, ThreadFactory threads) {
         if (idleTime.isNegative() || idleTime.isZero()) {
             throw new IllegalArgumentException("the idle time must be positive: " + idleTime);
         }
         this.idleTime = idleTime;
+        this.threads = threads;
     }
 
     /** The most recently kept connection for {@code key} (its sweeper may not have closed it yet), or null. */
@@ -205,7 +209,8 @@ final class ChildConnections implements AutoCloseable {
 
     private void startSweeper() {
         if (sweeper == null) {
-            sweeper = Thread.ofVirtual().name("milter-manager-idle-children").start(this::sweepUntilClosed);
+            sweeper = threads.newThread(this::sweepUntilClosed);
+            sweeper.start();
         }
     }
 

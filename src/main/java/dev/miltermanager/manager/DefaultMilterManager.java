@@ -36,7 +36,7 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
     private final ExecutorService workers;
     private final ManagerStatistics statistics;
     private final ConnectionLimit limit;
-    private final ChildConnections connections = new ChildConnections(ChildConnections.DEFAULT_IDLE_TIME);
+    private final ChildConnections connections;
     private final Set<FanOutSession> sessions = ConcurrentHashMap.newKeySet();
     private final ReentrantLock sessionsLock = new ReentrantLock();
     private final Condition sessionEnded = sessionsLock.newCondition();
@@ -56,6 +56,7 @@ final class DefaultMilterManager implements MilterManager, ManagerRuntime {
         this.workers = Executors.newThreadPerTaskExecutor(threadFactory);
         this.statistics = new ManagerStatistics(config);
         this.limit = new ConnectionLimit(config.maxConnections());
+        this.connections = new ChildConnections(ChildConnections.DEFAULT_IDLE_TIME, threadFactory);
         startCheckerIfAsked(config);
     }
 

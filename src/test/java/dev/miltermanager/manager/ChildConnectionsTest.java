@@ -16,12 +16,14 @@ import dev.miltermanager.protocol.ProtocolFlag;
 import dev.miltermanager.testing.FakeMilter;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ThreadFactory;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** The kept child connections: taken most recent first, keyed by child and offer, quit when idle or closed. */
 class ChildConnectionsTest {
     private static final Command.Negotiate OFFER = new Command.Negotiate(6, Action.ALL, ProtocolFlag.ALL);
+    private static final ThreadFactory THREADS = Thread.ofVirtual().factory();
 
     @AutoClose
     final FanOutFixture fx = new FanOutFixture();
@@ -43,7 +45,7 @@ class ChildConnectionsTest {
     @Test
     void theLastKeptIsTakenFirstAndOnlyForTheSameChildAndOffer() throws Exception {
         ChildConfig child = child(fx.fake(s -> s));
-        try (ChildConnections kept = new ChildConnections(Duration.ofMinutes(1))) {
+        try (ChildConnections kept = new ChildConnections(Duration.ofMinutes(1), THREADS)) {
             MilterClient first = negotiated(child);
             MilterClient second = negotiated(child);
             ChildConnections.Key key = ChildConnections.Key.of(child, OFFER);
@@ -66,7 +68,7 @@ class ChildConnectionsTest {
     void connectionsIdleLongerThanTheIdleTimeAreQuit() throws Exception {
         FakeMilter fake = fx.fake(s -> s);
         ChildConfig child = child(fake);
-        try (ChildConnections kept = new ChildConnections(Duration.ofMillis(200))) {
+        try (ChildConnections kept = new ChildConnections(Duration.ofMillis(200), THREADS)) {
             MilterClient client = negotiated(child);
             kept.keep(ChildConnections.Key.of(child, OFFER), client, negotiation(client));
             assertEquals(List.of("quit"), trace(FanOutFixture.ended(fake.awaitConnections(1, WAIT).getFirst())));
@@ -79,7 +81,7 @@ class ChildConnectionsTest {
     void closeQuitsEveryKeptConnectionAndLaterOnesAtOnce() throws Exception {
         FakeMilter fake = fx.fake(s -> s);
         ChildConfig child = child(fake);
-        ChildConnections kept = new ChildConnections(Duration.ofMinutes(1));
+        ChildConnections kept = new ChildConnections(Duration.ofMinutes(1), THREADS);
         ChildConnections.Key key = ChildConnections.Key.of(child, OFFER);
         MilterClient before = negotiated(child);
         kept.keep(key, before, negotiation(before));
@@ -97,7 +99,7 @@ class ChildConnectionsTest {
     void aReloadQuitsTheConnectionsOfChildrenNoLongerConfiguredAlike() throws Exception {
         ChildConfig child = child(fx.fake(s -> s));
         ChildConfig other = FanOutFixture.child("other", fx.fake(s -> s)).reuseConnection(true).build();
-        try (ChildConnections kept = new ChildConnections(Duration.ofMinutes(1))) {
+        try (ChildConnections kept = new ChildConnections(Duration.ofMinutes(1), THREADS)) {
             for (ChildConfig c : List.of(child, other)) {
                 MilterClient client = negotiated(c);
                 kept.keep(ChildConnections.Key.of(c, OFFER), client, negotiation(client));
@@ -111,6 +113,6 @@ class ChildConnectionsTest {
 
     @Test
     void theIdleTimeMustBePositive() {
-        assertThrows(IllegalArgumentException.class, () -> new ChildConnections(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> new ChildConnections(Duration.ZERO, THREADS));
     }
 }
