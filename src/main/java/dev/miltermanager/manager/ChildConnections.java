@@ -43,8 +43,7 @@ final class ChildConnections implements AutoCloseable {
         }
 
         boolean sameChild(ChildConfig child) {
-            return name.equals(child.name()) && spec.equals(child.connectionSpec())
-                    && options.equals(child.clientOptions());
+            return child().equals(ChildId.of(child)) && options.equals(child.clientOptions());
         }
 
         ChildId child() {
@@ -54,6 +53,9 @@ final class ChildConnections implements AutoCloseable {
 
     /** A child as {@link #refuse} tells it apart: its name and where it listens. */
     private record ChildId(String name, ConnectionSpec spec) {
+        static ChildId of(ChildConfig child) {
+            return new ChildId(child.name(), child.connectionSpec());
+        }
     }
 
     /** A connection ready for CONNECT, negotiated as {@code negotiated}, unused since {@code sinceNanos}. */
@@ -123,7 +125,7 @@ final class ChildConnections implements AutoCloseable {
      * answer on a kept connection, so it may not implement {@code K}.
      */
     void refuse(ChildConfig child) {
-        ChildId id = new ChildId(child.name(), child.connectionSpec());
+        ChildId id = ChildId.of(child);
         List<Idle> dropped = new ArrayList<>();
         lock.lock();
         try {
@@ -185,8 +187,8 @@ final class ChildConnections implements AutoCloseable {
         quitAll(all, "the manager is closing");
     }
 
-    /** Quits the connections idle for longer than the idle time; returns how many. */
-    int sweep() {
+    /** Quits the connections idle for longer than the idle time. */
+    private void sweep() {
         long now = System.nanoTime();
         List<Idle> old = new ArrayList<>();
         lock.lock();
@@ -204,7 +206,6 @@ final class ChildConnections implements AutoCloseable {
             lock.unlock();
         }
         quitAll(old, "idle for " + idleTime.toMillis() + " ms");
-        return old.size();
     }
 
     private void startSweeper() {

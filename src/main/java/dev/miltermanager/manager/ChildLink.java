@@ -78,8 +78,10 @@ final class ChildLink {
      */
     void open(Command.Negotiate offer) {
         this.offer = offer;
+        ChildLauncher.Connector<MilterClient> connect =
+                () -> MilterClient.connect(config.connectionSpec(), config.clientOptions());
         try {
-            client = MilterClient.connect(config.connectionSpec(), config.clientOptions());
+            client = connect.connect();
         } catch (MilterConnectException e) {
             if (config.command().isEmpty()) {
                 throw e;
@@ -87,8 +89,7 @@ final class ChildLink {
             LOG.log(Level.INFO, () -> "[milter][connect][error](" + tag + "): " + config.name() + ": "
                     + e.getMessage() + "; starting it");
             long retryUntil = ChildLauncher.start(config, tag);
-            client = ChildLauncher.connect(
-                    () -> MilterClient.connect(config.connectionSpec(), config.clientOptions()), retryUntil);
+            client = ChildLauncher.connect(connect, retryUntil);
         }
         negotiated = client.negotiate(offer);
         reuse = Reuse.READY;

@@ -1,6 +1,5 @@
 package dev.miltermanager.manager;
 
-import dev.miltermanager.manager.ChildSession.Outcome;
 import dev.miltermanager.protocol.Command;
 import dev.miltermanager.protocol.MilterProtocolException;
 import dev.miltermanager.protocol.ProtocolFlag;
@@ -158,49 +157,7 @@ final class FanOutSession implements ManagerSession {
             return m.finalDecision();
         }
         m.record(event, macrosFor(stage));
-        List<ChildSession> targets = applicable(stage, event, m.inStep().stream()
-                .filter(c -> c.inMessage() && !m.isHeld(c)).toList());
-        if (targets.isEmpty()) {
-            return answer(inMessageAnswer().toDecision());
-        }
-        Map<String, String> macros = macrosFor(stage);
-        List<Outcome> outcomes = ChildSession.exchange(targets, c -> switch (event) {
-            case Command.Header h -> c.post(stage, new Command.Header(h.name(), valueFor(c, h.value())), macros);
-            default -> c.post(stage, event, macros);
-        });
-        for (Outcome o : outcomes) {
-            if (o.effective() == Status.ACCEPT) {
-                o.child().leaveMessage();
-            } else if (o.effective().isFinal()) {
-                m.hold(o);
-            }
-        }
-        Outcome decisive = firstHeldInOrder(m);
-        if (decisive != null) {
-            Fold fold = new Fold(Status.CONTINUE);
-            fold.add(decisive);
-            return answer(endMessageWith(fold.toDecision()));
-        }
-        return answer(inMessageAnswer().toDecision());
-    }
-
-    /**
-     * The held final answer that ends the message now: that of the first child, in child order, still standing
-     * in the message, if it is held. A held answer behind a child still in the message waits: the sequential chain
-     * would have run that earlier child through the whole message first, and its own final answer would win, so
-     * the parallel in-step group must not let a later child's earlier answer overtake it (design.md §3: the
-     * optimization changes no observable result).
-     */
-    private Outcome firstHeldInOrder(MessageState m) {
-        for (ChildSession child : children) {
-            if (m.isHeld(child)) {
-                return m.held(child);
-            }
-            if (child.inMessage()) {
-                return null;
-            }
-        }
-        return null;
+        return answer(InStepFanOut.run(this, m, stage, event));
     }
 
     /** Runs end of message; the edits and the verdict are returned together, to leave in one write. */
@@ -224,11 +181,6 @@ final class FanOutSession implements ManagerSession {
         answer(decision);
         m.finish(decision);
         return responses;
-    }
-
-    /** Continue while a child still takes part in the message, accept when none does. */
-    private Status inMessageAnswer() {
-        return children.stream().anyMatch(ChildSession::inMessage) ? Status.CONTINUE : Status.ACCEPT;
     }
 
     /** Ends the message with a final decision: the children still in it are sent ABORT. */
